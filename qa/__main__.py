@@ -1,0 +1,5 @@
+"""``python -m qa`` is the ``corpus-qa`` command."""
+
+from .cli import main
+
+raise SystemExit(main())

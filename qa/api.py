@@ -1,0 +1,117 @@
+"""The module-level API: ``qa.retrieve`` and ``qa.answer``.
+
+One embedding model and one engine per corpus folder are built on first use
+and reused; the cache is guarded by a lock so threads cannot race on it.
+Build a :class:`CorpusQA` yourself (``open_corpus``) for full control.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from vectorstore import (
+    CorpusIndex,
+    Embedder,
+    SentenceTransformerEmbedder,
+    Source,
+    StoreSettings,
+    collection_for,
+    default_corpus_dir,
+    open_store,
+)
+
+from .engine import AnswerSettings, CorpusQA
+from .records import Answer, Passage
+
+_lock = threading.Lock()
+_embedder: Embedder | None = None
+_engines: dict[str, tuple[CorpusQA, tuple[tuple[str, int, int], ...]]] = {}
+
+
+def shared_embedder() -> Embedder:
+    """The process's one embedding model, loaded on first use."""
+    global _embedder
+    with _lock:
+        if _embedder is None:
+            _embedder = SentenceTransformerEmbedder()
+        return _embedder
+
+
+def open_corpus(
+    corpus: str | os.PathLike[str] | None = None,
+    *,
+    uploads: str | os.PathLike[str] | None = None,
+    store: StoreSettings | None = None,
+    embedder: Embedder | None = None,
+    settings: AnswerSettings | None = None,
+    rebuild: bool = False,
+    progress: bool = False,
+) -> CorpusQA:
+    """Index ``corpus`` (default: the shipped articles) and return its engine.
+
+    ``uploads`` is an extra folder whose articles join the corpus under the
+    ``uploads/`` prefix (the chat stores uploads there when the corpus folder
+    itself is read-only, as the shipped one is).
+    """
+    folder = Path(corpus) if corpus is not None else default_corpus_dir()
+    sources = [Source(folder)]
+    name = collection_for(folder)
+    if uploads is not None:
+        sources.append(Source(Path(uploads), prefix="uploads/"))
+        name = f"{name[:52]}-uploads"
+    store_settings = (store or StoreSettings()).resolved()
+    model = embedder or shared_embedder()
+    chroma = open_store(store_settings, store_settings.collection or name, model, reset=rebuild)
+    index = CorpusIndex(
+        sources,
+        chroma,
+        model,
+        chunk_tokens=store_settings.chunk_tokens,
+        max_file_bytes=store_settings.max_file_bytes,
+        chunk_vectors=store_settings.chunk_vectors,
+    )
+    index.sync(progress=progress)
+    return CorpusQA(index, settings)
+
+
+def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Cheap change detection: every article file's path, size and mtime."""
+    from vectorstore.loading import iter_article_paths
+
+    out = []
+    for path in iter_article_paths(folder):
+        st = path.stat()
+        out.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def engine_for(corpus: str | os.PathLike[str] | None = None) -> CorpusQA:
+    """The cached engine for ``corpus``, re-synced when its files changed."""
+    folder = Path(corpus).expanduser().resolve() if corpus is not None else default_corpus_dir().resolve()
+    key = str(folder)
+    fingerprint = _fingerprint(folder)
+    with _lock:
+        cached = _engines.get(key)
+    if cached is None:
+        engine = open_corpus(folder)
+        with _lock:
+            cached = _engines.setdefault(key, (engine, fingerprint))
+    elif cached[1] != fingerprint:
+        cached[0].index.sync()
+        with _lock:
+            _engines[key] = cached = (cached[0], fingerprint)
+    return cached[0]
+
+
+def retrieve(
+    question: str, *, k: int = 5, corpus: str | os.PathLike[str] | None = None, history: object = None
+) -> list[Passage]:
+    """The ``k`` best passages for ``question`` (dense + BM25, fused by reciprocal rank)."""
+    return engine_for(corpus).retrieve(question, k=k, history=history)
+
+
+def answer(question: str, *, corpus: str | os.PathLike[str] | None = None, history: object = None) -> Answer:
+    """Answer ``question`` with verbatim quotes from the corpus, or abstain."""
+    return engine_for(corpus).answer(question, history=history)

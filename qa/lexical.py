@@ -1,0 +1,211 @@
+"""Lexical side of retrieval: BM25 (bm25s) over chunks, plus IDF for sentence scoring."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "else",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "about",
+        "against",
+        "between",
+        "into",
+        "through",
+        "during",
+        "before",
+        "after",
+        "above",
+        "below",
+        "from",
+        "up",
+        "down",
+        "out",
+        "off",
+        "over",
+        "under",
+        "again",
+        "further",
+        "once",
+        "here",
+        "there",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "no",
+        "nor",
+        "not",
+        "only",
+        "own",
+        "same",
+        "so",
+        "than",
+        "too",
+        "very",
+        "can",
+        "will",
+        "just",
+        "should",
+        "now",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "having",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "i",
+        "me",
+        "my",
+        "myself",
+        "we",
+        "our",
+        "ours",
+        "you",
+        "your",
+        "yours",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "this",
+        "that",
+        "these",
+        "those",
+        "am",
+        "would",
+        "could",
+        "also",
+        "as",
+        "s",
+        "t",
+        "d",
+        "ll",
+        "m",
+        "o",
+        "re",
+        "ve",
+        "y",
+        "said",
+        "says",
+        "say",
+        "according",
+    ]
+)
+
+
+def _stem(token: str) -> str:
+    """A light, predictable stemmer: possessives and regular plurals only."""
+    for suffix in ("'s", "’s"):
+        if token.endswith(suffix):
+            token = token[: -len(suffix)]
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens without stopwords, lightly stemmed."""
+    out = []
+    for raw in _TOKEN.findall(text.lower()):
+        token = _stem(raw)
+        if token and token not in STOPWORDS:
+            out.append(token)
+    return out
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of chunk texts, with document frequencies kept for IDF."""
+
+    def __init__(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        import bm25s
+
+        self.ids = list(ids)
+        tokens = [tokenize(t) for t in texts]
+        self._bm25 = bm25s.BM25()
+        self._empty = not any(tokens)  # bm25s cannot index a corpus without a single word
+        if not self._empty:
+            self._bm25.index(tokens, show_progress=False)
+        df: Counter[str] = Counter()
+        for toks in tokens:
+            df.update(set(toks))
+        self._df = df
+        self.size = len(tokens)
+
+    def idf(self, token: str) -> float:
+        """Smoothed IDF; a word the corpus never uses gets the highest value."""
+        n = max(self.size, 1)
+        return math.log(1.0 + (n + 1) / (self._df.get(token, 0) + 0.5))
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        if not self.size or not tokens or self._empty:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(list(tokens)), dtype=np.float32)
+
+    def search(self, weighted: Sequence[tuple[Sequence[str], float]], k: int) -> list[tuple[str, float]]:
+        """Top ``k`` chunk ids for a query given as (tokens, weight) parts."""
+        if not self.size:
+            return []
+        total = np.zeros(self.size, dtype=np.float32)
+        for tokens, weight in weighted:
+            if tokens and weight:
+                total += weight * self.scores(tokens)
+        k = min(k, self.size)
+        top = np.argpartition(-total, k - 1)[:k]
+        top = top[np.argsort(-total[top], kind="stable")]
+        return [(self.ids[i], float(total[i])) for i in top if total[i] > 0]

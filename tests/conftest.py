@@ -1,0 +1,55 @@
+"""Shared fixtures: fakes for fast tests, the real model once per session for the rest."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from tests.fakes import HashingEmbedder
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SEED_DEV = SHARED / "eval" / "seed-dev.json"
+SQUAD = SHARED / "bench" / "squad2-dev"
+
+
+@pytest.fixture
+def fake_embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path) -> Iterator[Path]:
+    """A fresh embedded Chroma folder; its client and lock are released afterwards."""
+    from vectorstore import close_client
+
+    folder = tmp_path / "store"
+    yield folder
+    close_client(path=folder)
+
+
+@pytest.fixture(scope="session")
+def real_embedder():  # type: ignore[no-untyped-def]
+    """The bundled all-MiniLM-L6-v2, loaded once for the whole test session."""
+    from vectorstore import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def default_engine(real_embedder, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The shipped corpus indexed with the real model in a temporary store."""
+    from qa import open_corpus
+    from vectorstore import StoreSettings, close_client
+
+    folder = tmp_path_factory.mktemp("default-store")
+    engine = open_corpus(store=StoreSettings(store_dir=folder), embedder=real_embedder)
+    yield engine
+    close_client(path=folder)

@@ -1,0 +1,140 @@
+"""The real model, a real Chroma store, the shipped corpus: answers as users get them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.evaluation import contains_answer, load_questions
+from tests.conftest import REPO, SEED_DEV
+
+pytestmark = pytest.mark.slow
+GOLD = Path(__file__).with_name("gold_default.json")
+
+
+def first_quote_hits(engine, path: Path) -> tuple[int, int, int, int, int]:  # type: ignore[no-untyped-def]
+    questions = load_questions(path)
+    texts = {d: doc.text for d, doc in engine.index.snapshot.documents.items()}
+    hits = answered = abstained = 0
+    for q in questions:
+        answer = engine.answer(q.question)
+        for quote in answer.quotes:  # verbatim, checked against the document itself
+            assert texts[quote.doc_id][quote.start : quote.end] == quote.text
+        if q.answerable:
+            answered += not answer.abstained
+            hits += bool(answer.quotes) and contains_answer(answer.quotes[0].text, q.answers)
+        else:
+            abstained += answer.abstained
+    n_ans = sum(q.answerable for q in questions)
+    return hits, n_ans, answered, abstained, len(questions) - n_ans
+
+
+@pytest.mark.skipif(not SEED_DEV.exists(), reason=f"shared dev set not found at {SEED_DEV}")
+def test_seed_dev_quality(default_engine) -> None:  # type: ignore[no-untyped-def]
+    hits, n_ans, answered, abstained, n_un = first_quote_hits(default_engine, SEED_DEV)
+    assert (n_ans, n_un) == (12, 4)
+    assert hits >= 11, f"first-quote hits {hits}/12"
+    assert abstained >= 3, f"abstained {abstained}/4"
+    assert answered == n_ans, "an answerable question abstained"
+
+
+def test_own_gold_questions(default_engine) -> None:  # type: ignore[no-untyped-def]
+    hits, n_ans, answered, abstained, n_un = first_quote_hits(default_engine, GOLD)
+    # A regression floor at the level reached (7/8; the miss is discussed in docs/quality.md).
+    assert hits >= 7, f"first-quote hits {hits}/{n_ans}"
+    assert answered == n_ans
+    assert abstained == n_un
+
+
+def test_answer_cites_article_and_offsets(default_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = default_engine.answer("Who is Cuba's foreign minister?")
+    assert not answer.abstained
+    quote = answer.quotes[0]
+    assert "Bruno Rodriguez Parrilla" in quote.text
+    assert quote.doc_id == "000_4041c492b9a4318a.txt" and quote.byline == "By John Helmer, Moscow"
+    assert "[1]" in answer.text and quote.title.split()[0] in answer.text
+    assert answer.to_dict()["quotes"][0]["start"] == quote.start
+
+
+def test_follow_up_uses_history(default_engine) -> None:  # type: ignore[no-untyped-def]
+    first = default_engine.answer("Who is Cuba's foreign minister?")
+    history = [
+        {"role": "user", "content": "Who is Cuba's foreign minister?"},
+        {"role": "assistant", "content": first.text},
+    ]
+    follow = default_engine.answer("Where did he meet Putin?", history=history)
+    assert not follow.abstained
+    assert "Kremlin" in follow.quotes[0].text
+    # The same history as (question, answer) pairs works too.
+    pairs = default_engine.answer(
+        "Where did he meet Putin?", history=[("Who is Cuba's foreign minister?", first.text)]
+    )
+    assert pairs.quotes[0].text == follow.quotes[0].text
+
+
+def test_unanswerable_question_abstains_with_closest_passages(default_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = default_engine.answer("How tall is the Eiffel Tower?")
+    assert answer.abstained and answer.quotes == ()
+    assert "don't answer" in answer.text
+    assert answer.closest  # offered separately, never as the answer
+
+
+def test_retrieve_returns_fused_verbatim_passages(default_engine) -> None:  # type: ignore[no-untyped-def]
+    passages = default_engine.retrieve("Soviet Union economic lifeline", k=3)
+    assert len(passages) == 3
+    assert "lifeline" in passages[0].text
+    docs = {d: doc.text for d, doc in default_engine.index.snapshot.documents.items()}
+    assert all(docs[p.doc_id][p.start : p.end] == p.text for p in passages)
+    assert passages[0].score >= passages[1].score >= passages[2].score
+
+
+def test_chunks_fit_the_real_tokenizer(default_engine, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    chunks = list(default_engine.index.snapshot.chunks.values())
+    counts = real_embedder.count_tokens([c.text for c in chunks])
+    assert max(counts) + 2 <= real_embedder.max_tokens  # [CLS] and [SEP] included
+
+
+def run_cli(*args: str, stdin: str | None = None, store: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CORPUS_QA_STORE_DIR": str(store), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=REPO,
+    )
+
+
+def test_python_one_liner_and_cli(tmp_path: Path) -> None:
+    env = {**os.environ, "CORPUS_QA_STORE_DIR": str(tmp_path / "s1"), "HF_HUB_OFFLINE": "1"}
+    one_liner = subprocess.run(
+        [sys.executable, "-c", 'import qa; print(qa.answer("Who is Cuba\'s foreign minister?").text)'],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert one_liner.returncode == 0, one_liner.stderr
+    assert "Bruno Rodriguez Parrilla" in one_liner.stdout and "[1]" in one_liner.stdout
+
+    store = tmp_path / "s2"
+    lines = run_cli(
+        "ask",
+        "--json",
+        stdin="Who is Cuba's foreign minister?\n\nWhat is the capital of Peru?\n",
+        store=store,
+    )
+    assert lines.returncode == 0, lines.stderr
+    answers = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert len(answers) == 2
+    assert answers[0]["abstained"] is False and answers[1]["abstained"] is True
+
+    empty = run_cli("ask", "   ", store=store)
+    assert empty.returncode == 2 and "type a question" in empty.stderr and "Traceback" not in empty.stderr

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from vectorstore.sentences import is_junk, quotable_sentences, split_sentences
+
+
+def texts(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in split_sentences(text)]
+
+
+def test_splits_on_terminal_punctuation_before_a_capital() -> None:
+    assert texts("Putin spoke. Lavrov agreed! Did Rubio? Yes.") == [
+        "Putin spoke.",
+        "Lavrov agreed!",
+        "Did Rubio?",
+        "Yes.",
+    ]
+
+
+def test_keeps_initials_and_abbreviations_inside_a_sentence() -> None:
+    text = "In a meeting with President George W. Bush on October 21, 2001, Putin spoke. Mr. Smith left."
+    assert texts(text) == [
+        "In a meeting with President George W. Bush on October 21, 2001, Putin spoke.",
+        "Mr. Smith left.",
+    ]
+
+
+def test_closing_quotes_stay_with_their_sentence() -> None:
+    text = "“We are united in friendship.” Then he left."
+    assert texts(text) == ["“We are united in friendship.”", "Then he left."]
+
+
+def test_lines_are_sentence_boundaries_and_offsets_are_exact() -> None:
+    text = "Headline without a stop\r\n\r\n  Body one. Body two.\n(more…)\n"
+    spans = split_sentences(text)
+    assert [text[s.start : s.end] for s in spans] == [
+        "Headline without a stop",
+        "Body one.",
+        "Body two.",
+        "(more…)",
+    ]
+
+
+def test_junk_and_repeated_captions_are_not_quotable() -> None:
+    caption = "Cuba’s Miguel Diaz-Canel shakes hands with Putin. Photograph: Sergei Chirikov"
+    text = f"Title\n\n{caption.replace(' Miguel', '  Miguel')}\n\n{caption}\n\nBody text here.\n(more…)\n@bears_with\n"
+    quoted = [text[s.start : s.end] for s in quotable_sentences(text)]
+    assert quoted.count("Photograph: Sergei Chirikov") == 1
+    assert "(more…)" not in quoted
+    assert "@bears_with" in quoted  # a handle is content, not junk
+    assert is_junk("(more…)") and is_junk("— — —") and not is_junk("@bears_with")

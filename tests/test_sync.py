@@ -1,0 +1,135 @@
+"""Sync of a folder into a real (temporary) Chroma store, with the fake embedder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import HashingEmbedder
+from vectorstore import (
+    CorpusIndex,
+    InvalidNameError,
+    Source,
+    StoreMismatchError,
+    StoreSettings,
+    close_client,
+    open_store,
+    validate_collection_name,
+)
+
+ARTICLE_A = "Grain deal\n\nThe grain deal was signed in Istanbul on Friday. Ships may sail again.\n"
+ARTICLE_B = "Port strike\n\nDock workers in Rotterdam walked out on Monday. Talks resume next week.\n"
+
+
+def make_index(
+    corpus: Path, store: Path, embedder: HashingEmbedder, name: str = "test-corpus"
+) -> CorpusIndex:
+    chroma = open_store(StoreSettings(store_dir=store), name, embedder)
+    return CorpusIndex([Source(corpus)], chroma, embedder)
+
+
+def test_add_change_delete_and_rerun(tmp_path: Path, store_dir: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
+    (corpus / "b.txt").write_text(ARTICLE_B, encoding="utf-8")
+    embedder = HashingEmbedder()
+    index = make_index(corpus, store_dir, embedder)
+
+    first = index.sync()
+    assert sorted(first.added) == ["a.txt", "b.txt"] and not first.problems
+    chunks_after_first = index.store.count()
+    assert chunks_after_first == len(index.snapshot.chunks) > 0
+
+    embedder.encoded.clear()
+    again = index.sync()
+    assert sorted(again.unchanged) == ["a.txt", "b.txt"] and not again.changed
+    assert embedder.encoded == []  # unchanged files are not embedded again
+    assert index.store.count() == chunks_after_first  # and not duplicated
+
+    (corpus / "a.txt").write_text(ARTICLE_A.replace("Istanbul", "Ankara"), encoding="utf-8")
+    (corpus / "b.txt").unlink()
+    (corpus / "c.md").write_text("# New\n\nA new article arrives today.\n", encoding="utf-8")
+    embedder.encoded.clear()
+    third = index.sync()
+    assert third.updated == ("a.txt",) and third.removed == ("b.txt",) and third.added == ("c.md",)
+    assert all("Rotterdam" not in t and "Istanbul" not in t for t in embedder.encoded)
+    texts = [c.text for c in index.snapshot.chunks.values()]
+    assert any("Ankara" in t for t in texts)
+    assert not any("Istanbul" in t or "Rotterdam" in t for t in texts)  # no stale text
+    assert index.store.count() == len(index.snapshot.chunks)
+    stored_docs = {sc.doc_id for sc in index.store.stored_chunks()}
+    assert stored_docs == {"a.txt", "c.md"}
+
+
+def test_bad_file_beside_good_ones_is_reported_and_the_rest_ingested(tmp_path: Path, store_dir: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
+    (corpus / "broken.txt").write_bytes(b"\xff\xfe\x00binary")
+    (corpus / "latin.txt").write_bytes("Caf\xe9".encode("latin-1"))
+    report = make_index(corpus, store_dir, HashingEmbedder()).sync()
+    assert report.added == ("a.txt",)
+    assert {p.path for p in report.problems} == {"broken.txt", "latin.txt"}
+    assert all(str(p).startswith(p.path + ": ") for p in report.problems)
+
+
+def test_file_turning_unreadable_keeps_its_stored_chunks(tmp_path: Path, store_dir: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
+    index = make_index(corpus, store_dir, HashingEmbedder())
+    index.sync()
+    before = index.store.count()
+    (corpus / "a.txt").write_bytes(b"\x00\x00")
+    report = index.sync()
+    assert report.removed == () and index.store.count() == before
+
+
+def test_store_built_with_another_model_is_refused(tmp_path: Path, store_dir: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
+    make_index(corpus, store_dir, HashingEmbedder()).sync()
+    other = HashingEmbedder(dimension=32)
+    other.model_name = "test/other-model"
+    with pytest.raises(StoreMismatchError, match="--rebuild"):
+        open_store(StoreSettings(store_dir=store_dir), "test-corpus", other)
+    # --rebuild drops the old collections and starts again; nothing else is touched.
+    rebuilt = open_store(StoreSettings(store_dir=store_dir), "test-corpus", other, reset=True)
+    assert rebuilt.count() == 0
+
+
+@pytest.mark.parametrize("name", ["", "ab", "has space", "../escape", "-leading", "x" * 80, "a..b"])
+def test_invalid_collection_names_are_refused_before_any_write(name: str) -> None:
+    with pytest.raises(InvalidNameError, match="collection name"):
+        validate_collection_name(name)
+
+
+def test_second_process_gets_store_in_use_error(tmp_path: Path, store_dir: Path) -> None:
+    open_store(StoreSettings(store_dir=store_dir), "test-corpus", HashingEmbedder())
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+        from tests.fakes import HashingEmbedder
+        from vectorstore import StoreSettings, StoreInUseError, open_store
+        try:
+            open_store(StoreSettings(store_dir={str(store_dir)!r}), "test-corpus", HashingEmbedder())
+        except StoreInUseError as exc:
+            print(exc)
+            sys.exit(3)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert f"in use by PID {os.getpid()}" in done.stdout
+    assert "chroma run" in done.stdout
+    close_client(path=store_dir)  # released: now the other process may open it
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

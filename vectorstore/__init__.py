@@ -1,0 +1,69 @@
+"""Loading, chunking, embedding and Chroma storage of article corpora."""
+
+from .chroma_store import ChromaStore, close_client, open_client, validate_collection_name
+from .chunking import CHUNKER_VERSION, chunk_document
+from .config import (
+    DEFAULT_COLLECTION,
+    ENV_CHROMA_URL,
+    ENV_STORE_DIR,
+    StoreSettings,
+    collection_for,
+    default_corpus_dir,
+    default_store_dir,
+    open_store,
+)
+from .embedding import MODEL_NAME, Embedder, SentenceTransformerEmbedder, bundled_model_path
+from .errors import (
+    CorpusNotFoundError,
+    InvalidNameError,
+    StoreInUseError,
+    StoreMismatchError,
+    StoreUnavailableError,
+    UnreadableFileError,
+    VectorStoreError,
+)
+from .index import CorpusIndex, IndexSnapshot, Source, SyncReport
+from .loading import SUPPORTED_SUFFIXES, FileProblem, load_document, load_folder
+from .records import Chunk, Document, Span
+from .sentences import quotable_sentences, split_sentences
+
+__all__ = [
+    "CHUNKER_VERSION",
+    "DEFAULT_COLLECTION",
+    "ENV_CHROMA_URL",
+    "ENV_STORE_DIR",
+    "MODEL_NAME",
+    "SUPPORTED_SUFFIXES",
+    "ChromaStore",
+    "Chunk",
+    "CorpusIndex",
+    "CorpusNotFoundError",
+    "Document",
+    "Embedder",
+    "FileProblem",
+    "IndexSnapshot",
+    "InvalidNameError",
+    "SentenceTransformerEmbedder",
+    "Source",
+    "Span",
+    "StoreInUseError",
+    "StoreMismatchError",
+    "StoreSettings",
+    "StoreUnavailableError",
+    "SyncReport",
+    "UnreadableFileError",
+    "VectorStoreError",
+    "bundled_model_path",
+    "chunk_document",
+    "close_client",
+    "collection_for",
+    "default_corpus_dir",
+    "default_store_dir",
+    "load_document",
+    "load_folder",
+    "open_client",
+    "open_store",
+    "quotable_sentences",
+    "split_sentences",
+    "validate_collection_name",
+]

@@ -1,0 +1,390 @@
+"""Chroma storage of chunk and sentence vectors.
+
+Two collections per corpus: ``<name>`` holds one record per chunk (its text
+as the Chroma document, offsets and sentence spans in metadata) and
+``<name>__s`` one record per quotable sentence. Embeddings are always passed
+in: Chroma's default embedding function (which downloads a model) never runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .errors import (
+    InvalidNameError,
+    StoreInUseError,
+    StoreMismatchError,
+    StoreUnavailableError,
+)
+from .records import Chunk, Span
+
+_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,59}[a-zA-Z0-9]$")
+SENTENCE_SUFFIX = "__s"
+_META_PREFIX = "cqa_"
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """What the store remembers of a chunk: enough to rebuild it from the document text."""
+
+    chunk_id: str
+    doc_id: str
+    doc_hash: str
+    index: int
+    start: int
+    end: int
+    sentences: tuple[Span, ...]
+
+
+def validate_collection_name(name: str) -> str:
+    """Chroma's naming rules, checked before any write, with the fix in the message."""
+    if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
+        raise InvalidNameError(
+            f"Invalid collection name {name!r}: use 3-62 characters of letters, digits, '.', '_' "
+            "or '-', starting and ending with a letter or digit, without '..'."
+        )
+    return name
+
+
+def _validate_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not key:
+            raise InvalidNameError(f"Invalid metadata key {key!r}: keys must be non-empty strings.")
+        if value is None or not isinstance(value, str | int | float | bool):
+            raise InvalidNameError(
+                f"Invalid metadata value for {key!r}: {type(value).__name__}; use str, int, float or bool."
+            )
+    return metadata
+
+
+class _FolderLock:
+    """An exclusive advisory lock on a store folder, held for the process's life.
+
+    Chroma's embedded store must have one writer process; a second process
+    gets a clear error instead of hanging or silently diverging.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "corpus-qa.lock"
+        self._handle = open(self.path, "a+")  # noqa: SIM115 - held open on purpose
+        try:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.seek(0)
+            holder = self._handle.read().strip() or "another process"
+            self._handle.close()
+            raise StoreInUseError(
+                f"Store folder {folder} is in use by PID {holder}. Stop that process, pick another "
+                "folder with --store, or run a Chroma server (`chroma run`) and pass --chroma-url "
+                "so several processes can share one store."
+            ) from None
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(str(os.getpid()))
+        self._handle.flush()
+
+    def release(self) -> None:
+        if not self._handle.closed:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+
+
+# One Chroma client and folder lock per store folder in this process: opening
+# the same folder twice must share them, not dead-lock on our own lock.
+_clients_lock = threading.Lock()
+_clients: dict[str, tuple[Any, _FolderLock | None]] = {}
+
+
+def open_client(*, path: Path | None = None, url: str | None = None) -> Any:
+    """A Chroma client: embedded on ``path``, or over HTTP to ``url``."""
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False, allow_reset=False)
+    if url:
+        key = f"url:{url}"
+        with _clients_lock:
+            if key in _clients:
+                return _clients[key][0]
+            parsed = urlparse(url if "://" in url else f"http://{url}")
+            if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+                raise StoreUnavailableError(
+                    f"Chroma URL {url!r} is not valid: use http://HOST:PORT, e.g. http://127.0.0.1:8000."
+                )
+            port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+            try:
+                client = chromadb.HttpClient(
+                    host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings
+                )
+                client.heartbeat()
+            except Exception as exc:
+                raise StoreUnavailableError(
+                    f"Cannot reach the Chroma server at {url} ({exc}). Start it with "
+                    "`chroma run --host 127.0.0.1 --port PORT --path DIR` or check --chroma-url."
+                ) from exc
+            _clients[key] = (client, None)
+            return client
+    if path is None:
+        raise StoreUnavailableError("No store given: pass a store folder or a Chroma server URL.")
+    folder = Path(path).expanduser().resolve()
+    key = f"path:{folder}"
+    with _clients_lock:
+        if key in _clients:
+            return _clients[key][0]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailableError(
+                f"Cannot create the store folder {folder} ({exc.strerror}): pass a writable folder with --store."
+            ) from exc
+        lock = _FolderLock(folder)
+        try:
+            client = chromadb.PersistentClient(path=str(folder), settings=settings)
+        except Exception as exc:
+            lock.release()
+            raise StoreUnavailableError(
+                f"Cannot open the Chroma store in {folder} ({exc}). If it is damaged, move the "
+                "folder away and run `corpus-qa ingest` again to rebuild it."
+            ) from exc
+        _clients[key] = (client, lock)
+        return client
+
+
+def close_client(*, path: Path | None = None, url: str | None = None) -> None:
+    """Forget a client and release its folder lock (tests and long-lived hosts use this)."""
+    key = f"url:{url}" if url else f"path:{Path(path or '').expanduser().resolve()}"
+    with _clients_lock:
+        entry = _clients.pop(key, None)
+    if entry is None:
+        return
+    client, lock = entry
+    with contextlib.suppress(Exception):  # best effort on shutdown
+        client.clear_system_cache()
+    if lock:
+        lock.release()
+
+
+def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class ChromaStore:
+    """Chunk and sentence vectors of one corpus in Chroma."""
+
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        *,
+        model_name: str,
+        dimension: int,
+        chunker_version: str,
+        location: str,
+        reset: bool = False,
+    ) -> None:
+        self.name = validate_collection_name(name)
+        validate_collection_name(name + SENTENCE_SUFFIX)
+        self.location = location
+        self._client = client
+        self._expected = {
+            f"{_META_PREFIX}model": model_name,
+            f"{_META_PREFIX}dimension": int(dimension),
+            f"{_META_PREFIX}chunker": chunker_version,
+        }
+        if reset:
+            self._drop()
+        self._chunks = self._open(self.name)
+        self._sentences = self._open(self.name + SENTENCE_SUFFIX)
+        self._max_batch = int(client.get_max_batch_size())
+
+    # -- opening -----------------------------------------------------------
+
+    def _drop(self) -> None:
+        existing = {c.name if hasattr(c, "name") else str(c) for c in self._client.list_collections()}
+        for name in (self.name, self.name + SENTENCE_SUFFIX):
+            if name in existing:
+                self._client.delete_collection(name)
+
+    def _open(self, name: str) -> Any:
+        metadata = _validate_metadata({**self._expected, f"{_META_PREFIX}revision": "empty"})
+        try:
+            collection = self._client.get_or_create_collection(
+                name,
+                metadata=metadata,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(f"Cannot open collection {name!r} in {self.location}: {exc}") from exc
+        configuration = getattr(collection, "configuration", None) or {}
+        if configuration.get("embedding_function") is not None:
+            # A stored embedding-function config can make a client import and run code.
+            raise StoreMismatchError(
+                f"Collection {name!r} in {self.location} carries an embedding-function configuration; "
+                "corpus-qa refuses it. Use another collection or store, or rebuild with --rebuild."
+            )
+        found = collection.metadata or {}
+        for key, want in self._expected.items():
+            have = found.get(key)
+            if have != want:
+                raise StoreMismatchError(
+                    f"Collection {name!r} in {self.location} was built with {key[4:]}={have!r}, "
+                    f"but this corpus-qa uses {want!r}. Rebuild it with `corpus-qa ingest DIR --rebuild` "
+                    "or point --store / --chroma-url elsewhere."
+                )
+        return collection
+
+    # -- reading -----------------------------------------------------------
+
+    @property
+    def revision(self) -> str:
+        meta = self._chunks.metadata or {}
+        return str(meta.get(f"{_META_PREFIX}revision", "empty"))
+
+    def refresh_revision(self) -> str:
+        """Re-read the revision marker (another writer may have changed it)."""
+        self._chunks = self._client.get_collection(self.name)
+        return self.revision
+
+    def count(self) -> int:
+        return int(self._chunks.count())
+
+    def stored_chunks(self) -> list[StoredChunk]:
+        """Every chunk's stored metadata, in pages (large stores)."""
+        out: list[StoredChunk] = []
+        total = self.count()
+        page = max(1, min(self._max_batch, 5000))
+        for offset in range(0, total, page):
+            got = self._chunks.get(include=["metadatas"], limit=page, offset=offset)
+            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                out.append(
+                    StoredChunk(
+                        chunk_id=cid,
+                        doc_id=str(meta["doc_id"]),
+                        doc_hash=str(meta["doc_hash"]),
+                        index=int(meta["index"]),
+                        start=int(meta["start"]),
+                        end=int(meta["end"]),
+                        sentences=tuple(Span(int(s), int(e)) for s, e in json.loads(str(meta["sentences"]))),
+                    )
+                )
+        return out
+
+    def query_chunks(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        return self._query(self._chunks, vector, k)
+
+    def query_sentences(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        return self._query(self._sentences, vector, k)
+
+    def _query(self, collection: Any, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        if k <= 0:
+            return []
+        got = collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, include=["distances"]
+        )
+        ids = got["ids"][0] if got["ids"] else []
+        distances = got["distances"][0] if got.get("distances") else []
+        # Cosine distance -> similarity, so scores read the same as the model's.
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        got = self._sentences.get(ids=list(ids), include=["embeddings"])
+        embeddings = got.get("embeddings")
+        if embeddings is None:
+            return {}
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], embeddings, strict=True)}
+
+    # -- writing -----------------------------------------------------------
+
+    def write_document(
+        self,
+        doc_id: str,
+        doc_hash: str,
+        chunks: Sequence[Chunk],
+        chunk_vectors: np.ndarray,
+        sentence_vectors: np.ndarray,
+    ) -> None:
+        """Replace a document's records: new ones in first, then stale ones out.
+
+        Writing before deleting means a crash in between leaves the document
+        findable (old or new), never missing.
+        """
+        chunk_ids = [c.chunk_id for c in chunks]
+        metadatas = [
+            _validate_metadata(
+                {
+                    "doc_id": doc_id,
+                    "doc_hash": doc_hash,
+                    "index": c.index,
+                    "start": c.start,
+                    "end": c.end,
+                    "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
+                }
+            )
+            for c in chunks
+        ]
+        self._upsert(self._chunks, chunk_ids, chunk_vectors, metadatas, [c.text for c in chunks])
+        sentence_ids: list[str] = []
+        sentence_meta: list[dict[str, Any]] = []
+        for c in chunks:
+            for j, s in enumerate(c.sentences):
+                sentence_ids.append(sentence_id(c.chunk_id, j))
+                sentence_meta.append(
+                    {"doc_id": doc_id, "chunk_id": c.chunk_id, "start": s.start, "end": s.end}
+                )
+        self._upsert(self._sentences, sentence_ids, sentence_vectors, sentence_meta, None)
+        self._delete_stale(self._chunks, doc_id, set(chunk_ids))
+        self._delete_stale(self._sentences, doc_id, set(sentence_ids))
+
+    def delete_document(self, doc_id: str) -> None:
+        self._chunks.delete(where={"doc_id": doc_id})
+        self._sentences.delete(where={"doc_id": doc_id})
+
+    def bump_revision(self) -> str:
+        revision = uuid.uuid4().hex
+        self._chunks.modify(metadata={**self._expected, f"{_META_PREFIX}revision": revision})
+        return revision
+
+    def _upsert(
+        self,
+        collection: Any,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        metadatas: Sequence[dict[str, Any]],
+        documents: Sequence[str] | None,
+    ) -> None:
+        for start in range(0, len(ids), self._max_batch):
+            stop = start + self._max_batch
+            collection.upsert(
+                ids=list(ids[start:stop]),
+                embeddings=np.asarray(vectors[start:stop], dtype=np.float32),
+                metadatas=list(metadatas[start:stop]),
+                documents=list(documents[start:stop]) if documents is not None else None,
+            )
+
+    def _delete_stale(self, collection: Any, doc_id: str, keep: Iterable[str]) -> None:
+        keep_set = set(keep)
+        got = collection.get(where={"doc_id": doc_id}, include=[])
+        stale = [i for i in got["ids"] if i not in keep_set]
+        for batch in _batches(stale, self._max_batch):
+            collection.delete(ids=list(batch))
+
+
+def sentence_id(chunk_id: str, position: int) -> str:
+    return f"{chunk_id}/{position}"

@@ -1,0 +1,42 @@
+"""Errors raised by the vectorstore package.
+
+Every error names the problem and the fix; the CLI and UI catch
+:class:`VectorStoreError` and show its message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class VectorStoreError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class UnreadableFileError(VectorStoreError):
+    """One article file could not be turned into a document."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class StoreMismatchError(VectorStoreError):
+    """The store was built with another model, dimension or chunking version."""
+
+
+class StoreInUseError(VectorStoreError):
+    """Another process holds the store folder."""
+
+
+class StoreUnavailableError(VectorStoreError):
+    """The Chroma store (folder or server) cannot be opened or reached."""
+
+
+class InvalidNameError(VectorStoreError):
+    """A collection name or metadata value Chroma would reject."""
+
+
+class CorpusNotFoundError(VectorStoreError):
+    """The corpus folder does not exist or is not a folder."""

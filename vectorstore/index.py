@@ -1,0 +1,248 @@
+"""A corpus folder kept in line with its Chroma store.
+
+:class:`CorpusIndex` loads the folder, writes new and changed articles,
+removes deleted ones and leaves unchanged ones alone. Readers get an
+immutable :class:`IndexSnapshot`, swapped in whole after each sync, so
+queries never see a half-applied update.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .chroma_store import ChromaStore, StoredChunk, sentence_id
+from .chunking import DEFAULT_CHUNK_TOKENS, chunk_document
+from .embedding import Embedder
+from .loading import DEFAULT_MAX_FILE_BYTES, FileProblem, load_document, load_folder
+from .records import Chunk, Document
+
+_ENCODE_SLICE = 256
+
+
+@dataclass(frozen=True)
+class Source:
+    """A folder of articles; ``prefix`` keeps doc ids of several folders apart."""
+
+    folder: Path
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    problems: tuple[FileProblem, ...] = ()
+    chunks_written: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        line = (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged; {self.chunks_written} chunks embedded"
+        )
+        if self.problems:
+            line += f"; {len(self.problems)} file(s) skipped"
+        return line
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """Everything a query needs, consistent at one revision."""
+
+    revision: str
+    documents: Mapping[str, Document]
+    chunks: Mapping[str, Chunk]
+    chunk_order: tuple[str, ...]
+    problems: tuple[FileProblem, ...] = field(default=())
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return [c for c in self.chunks.values() if c.doc_id == doc_id]
+
+
+class CorpusIndex:
+    """Keeps a Chroma store in line with one or more article folders."""
+
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        store: ChromaStore,
+        embedder: Embedder,
+        *,
+        chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        chunk_vectors: str = "mean",
+    ) -> None:
+        if chunk_vectors not in {"mean", "encode"}:
+            raise ValueError("chunk_vectors must be 'mean' or 'encode'")
+        self.sources = tuple(sources)
+        self.store = store
+        self.embedder = embedder
+        self.chunk_tokens = min(chunk_tokens, embedder.max_tokens - 2)
+        self.max_file_bytes = max_file_bytes
+        self.chunk_vectors = chunk_vectors
+        self._write_lock = threading.Lock()
+        self._snapshot = IndexSnapshot(revision="", documents={}, chunks={}, chunk_order=())
+        self.last_report = SyncReport()
+
+    @property
+    def snapshot(self) -> IndexSnapshot:
+        return self._snapshot
+
+    def load_file(self, path: Path, source: Source) -> Document:
+        return load_document(path, source.folder, max_bytes=self.max_file_bytes, id_prefix=source.prefix)
+
+    def sync(self, *, progress: bool = False) -> SyncReport:
+        """Bring the store in line with the folders; return what changed."""
+        with self._write_lock:
+            self.last_report = self._sync(progress)
+            return self.last_report
+
+    def _sync(self, progress: bool) -> SyncReport:
+        documents: dict[str, Document] = {}
+        problems: list[FileProblem] = []
+        for source in self.sources:
+            docs, probs = load_folder(source.folder, max_bytes=self.max_file_bytes, id_prefix=source.prefix)
+            problems.extend(probs)
+            for doc in docs:
+                documents.setdefault(doc.doc_id, doc)
+
+        stored: dict[str, list[StoredChunk]] = {}
+        for sc in self.store.stored_chunks():
+            stored.setdefault(sc.doc_id, []).append(sc)
+        unreadable = {p.path for p in problems}
+
+        added: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        to_write: list[Document] = []
+        kept_chunks: dict[str, list[Chunk]] = {}
+        for doc_id, doc in documents.items():
+            old = stored.get(doc_id)
+            if old and all(sc.doc_hash == doc.content_hash for sc in old):
+                unchanged.append(doc_id)
+                kept_chunks[doc_id] = _rebuild_chunks(doc, old)
+            else:
+                (updated if old else added).append(doc_id)
+                to_write.append(doc)
+        # A file that exists but cannot be read now keeps what was stored for it.
+        removed = [d for d in stored if d not in documents and d not in unreadable]
+
+        written = self._write(to_write, kept_chunks, progress)
+        for doc_id in removed:
+            self.store.delete_document(doc_id)
+        revision = self.store.bump_revision() if (to_write or removed) else self.store.revision
+
+        all_chunks = [
+            c for doc_id in documents for c in sorted(kept_chunks.get(doc_id, []), key=lambda c: c.index)
+        ]
+        self._snapshot = IndexSnapshot(
+            revision=revision,
+            documents=documents,
+            chunks={c.chunk_id: c for c in all_chunks},
+            chunk_order=tuple(c.chunk_id for c in all_chunks),
+            problems=tuple(problems),
+        )
+        return SyncReport(
+            added=tuple(added),
+            updated=tuple(updated),
+            removed=tuple(removed),
+            unchanged=tuple(unchanged),
+            problems=tuple(problems),
+            chunks_written=written,
+        )
+
+    def _write(self, docs: list[Document], kept: dict[str, list[Chunk]], progress: bool) -> int:
+        """Chunk, embed and store ``docs``; record their chunks in ``kept``."""
+        if not docs:
+            return 0
+        per_doc = [chunk_document(d, self.embedder.count_tokens, max_tokens=self.chunk_tokens) for d in docs]
+        sentence_texts = [
+            d.text[s.start : s.end]
+            for d, chunks in zip(docs, per_doc, strict=True)
+            for c in chunks
+            for s in c.sentences
+        ]
+        chunk_texts = [c.text for chunks in per_doc for c in chunks]
+        sentence_vectors = self._encode(sentence_texts, "Embedding sentences", progress)
+        encoded_chunks = (
+            self._encode(chunk_texts, "Embedding chunks", progress)
+            if self.chunk_vectors == "encode"
+            else None
+        )
+        bar = tqdm(total=len(docs), desc="Storing", unit="doc", disable=not progress)
+        s_at = 0
+        c_at = 0
+        for doc, chunks in zip(docs, per_doc, strict=True):
+            n_sent = sum(len(c.sentences) for c in chunks)
+            doc_sentences = sentence_vectors[s_at : s_at + n_sent]
+            if encoded_chunks is not None:
+                doc_chunks = encoded_chunks[c_at : c_at + len(chunks)]
+            else:
+                doc_chunks = _mean_vectors(doc_sentences, [len(c.sentences) for c in chunks])
+            if chunks:
+                self.store.write_document(doc.doc_id, doc.content_hash, chunks, doc_chunks, doc_sentences)
+            else:
+                self.store.delete_document(doc.doc_id)
+            kept[doc.doc_id] = chunks
+            s_at += n_sent
+            c_at += len(chunks)
+            bar.update(1)
+        bar.close()
+        return c_at
+
+    def _encode(self, texts: list[str], label: str, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        # Sorting by length keeps each batch's padding small; results go back in order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
+        bar = tqdm(total=len(texts), desc=label, unit="text", disable=not progress)
+        for i in range(0, len(order), _ENCODE_SLICE):
+            idx = order[i : i + _ENCODE_SLICE]
+            out[idx] = self.embedder.encode([texts[j] for j in idx])
+            bar.update(len(idx))
+        bar.close()
+        return out
+
+
+def _mean_vectors(sentence_vectors: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """One unit vector per chunk: the normalised mean of its sentences' vectors."""
+    out = np.zeros(
+        (len(sizes), sentence_vectors.shape[1] if sentence_vectors.ndim == 2 else 0), dtype=np.float32
+    )
+    at = 0
+    for i, n in enumerate(sizes):
+        mean = sentence_vectors[at : at + n].mean(axis=0)
+        norm = float(np.linalg.norm(mean))
+        out[i] = mean / norm if norm > 0 else mean
+        at += n
+    return out
+
+
+def _rebuild_chunks(doc: Document, stored: list[StoredChunk]) -> list[Chunk]:
+    return [
+        Chunk(
+            chunk_id=sc.chunk_id,
+            doc_id=doc.doc_id,
+            index=sc.index,
+            start=sc.start,
+            end=sc.end,
+            text=doc.text[sc.start : sc.end],
+            sentences=sc.sentences,
+        )
+        for sc in sorted(stored, key=lambda s: s.index)
+    ]
+
+
+__all__ = ["CorpusIndex", "IndexSnapshot", "Source", "SyncReport", "sentence_id"]
