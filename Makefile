@@ -9,7 +9,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-test chat test lint browser bench-quality clean
+.PHONY: install install-test chat test lint browser screenshot bench-quality clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ lint: $(VENV)/.installed-test
 
 test: install-test lint
 	$(PY) -m pytest
+
+screenshot: install-test
+	CORPUS_QA_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(PY) -m pytest -q tests/test_browser.py -k citation
 
 bench-quality: install
 	$(VENV)/bin/corpus-qa eval ../shared/bench/squad2-dev/questions.json --baselines

@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)"
     )
     chat.add_argument("--port", type=int, default=7860)
+    chat.add_argument(
+        "--uploads",
+        type=Path,
+        help="where uploaded articles are kept when the corpus folder is the shipped one "
+        "(env CORPUS_QA_UPLOAD_DIR; default: the user data dir)",
+    )
 
     ev = sub.add_parser("eval", help="measure answer quality on a questions file")
     ev.add_argument("questions", type=Path, help="seed-dev.json or squad2-dev questions.json")
@@ -95,7 +101,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "chat":
         from ui.app import serve
 
-        serve(corpus=args.corpus, store=_settings(args), host=args.host, port=args.port)
+        uploads = args.uploads or (
+            Path(os.environ["CORPUS_QA_UPLOAD_DIR"]) if os.environ.get("CORPUS_QA_UPLOAD_DIR") else None
+        )
+        serve(corpus=args.corpus, store=_settings(args), host=args.host, port=args.port, uploads=uploads)
         return 0
 
     if args.command == "eval":

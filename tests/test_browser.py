@@ -1,0 +1,236 @@
+"""The chat as users meet it: `corpus-qa chat` in a subprocess, driven in headless Chromium."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        _CountingHandler.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def beacon() -> Iterator[tuple[str, list[str]]]:
+    """A local server that records every request: markup in articles must never reach it."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CountingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _CountingHandler.hits
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("chat")
+    port = free_port()
+    env = {
+        **os.environ,
+        "CORPUS_QA_STORE_DIR": str(root / "store"),
+        "CORPUS_QA_UPLOAD_DIR": str(root / "uploads"),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+    }
+    log = open(root / "chat.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qa", "chat", "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError((root / "chat.log").read_text())
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("chat did not start:\n" + (root / "chat.log").read_text())
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is required for browser tests: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.goto(app_url)
+    pg.wait_for_selector("#cqa-question textarea")
+    yield pg
+    context.close()
+
+
+def ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
+    before = page.locator("#cqa-chat .message").count()
+    page.locator("#cqa-question textarea").fill(question)
+    page.locator("#cqa-ask").click()
+    page.wait_for_function(
+        f"""() => {{
+            const m = document.querySelectorAll('#cqa-chat .message');
+            if (m.length < {before + 2}) return false;
+            const t = m[m.length - 1].innerText;
+            return t.trim().length > 0 && !t.includes('Loading content');
+        }}""",
+        timeout=60000,
+    )
+
+
+def last_answer(page) -> str:  # type: ignore[no-untyped-def]
+    return str(page.locator("#cqa-chat .message").last.inner_text())
+
+
+def test_answer_citation_and_highlighted_article(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert page.get_by_text("Who is Cuba's foreign minister?").first.is_visible()  # examples on start
+    ask(page, "What did Cuba's foreign minister ask Russia for?")
+    answer = last_answer(page)
+    assert "solidarity" in answer and "[1]" in answer
+    assert "By John Helmer, Moscow" in answer and "paragraph" in answer
+    assert page.locator("#cqa-sources mark.cqa-hl").first.is_visible()
+    page.locator("#cqa-cite label").first.click()
+    mark = page.locator("#cqa-article mark.cqa-hl")
+    mark.wait_for(timeout=15000)
+    assert "solidarity" in mark.inner_text()
+    page.wait_for_timeout(300)
+    assert mark.is_visible()  # scrolled into view
+    # `make screenshot` sets this to refresh docs/screenshot.png.
+    target = os.environ.get("CORPUS_QA_SCREENSHOT") or str(tmp_path / "chat.png")
+    page.screenshot(path=target, full_page=True)
+    assert Path(target).stat().st_size > 10_000
+
+
+def test_unanswerable_question_says_so(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, "What is the capital of Peru?")
+    assert "Not in the articles" in last_answer(page)
+    closest = page.locator("#cqa-sources details.cqa-closest")
+    assert closest.count() == 1 and closest.get_attribute("open") is None  # collapsed
+    assert "not an answer" in closest.inner_text()
+
+
+def test_empty_and_overlong_questions_get_a_message(page) -> None:  # type: ignore[no-untyped-def]
+    page.locator("#cqa-question textarea").fill("   ")
+    page.locator("#cqa-ask").click()
+    page.get_by_text("Please type a question").first.wait_for(timeout=15000)
+    page.locator("#cqa-question textarea").fill("why " * 5000)
+    page.locator("#cqa-ask").click()
+    page.get_by_text("the limit is 2,000").first.wait_for(timeout=15000)
+    assert page.locator("#cqa-chat .message").count() == 0
+    assert "Traceback" not in page.content()
+
+
+def test_upload_article_then_ask_about_it(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    article = tmp_path / "lunar-base.txt"
+    article.write_text(
+        "Lunar base opens\n\nThe lunar base named Selene Harbour was completed in March by a crew of nine engineers.\n",
+        encoding="utf-8",
+    )
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(b"\x00\x01\x02")
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#cqa-upload input[type=file]").set_input_files([str(article), str(broken)])
+    page.locator("#cqa-add").click()
+    status = page.locator("#cqa-upload-status")
+    page.wait_for_function(
+        "document.querySelector('#cqa-upload-status').innerText.includes('added')", timeout=120000
+    )
+    assert "broken.txt" in status.inner_text() and "binary" in status.inner_text()
+    assert "Lunar base opens" in page.locator("#cqa-articles").inner_text()
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "What was the lunar base named?")
+    assert "Selene Harbour" in last_answer(page)
+
+
+def test_markup_in_articles_is_shown_as_text(page, tmp_path: Path, beacon) -> None:  # type: ignore[no-untyped-def]
+    base, hits = beacon
+    hits.clear()
+    hostile = tmp_path / "hostile.html"
+    hostile.write_text(
+        "<html><body><article><h1>Harbour pilots strike</h1>"
+        '<p>The harbour pilots strike began on Tuesday &lt;img src=x onerror="window.__pwned=1"&gt; '
+        f"and the union posted ![chart]({base}/pixel.png) online.</p>"
+        '<p>The pilots demand &lt;svg onload="window.__pwned=2"&gt; better pay and a javascript:alert(1) link.</p>'
+        "<script>window.__pwned=3</script></article></body></html>",
+        encoding="utf-8",
+    )
+    md = tmp_path / "hostile.md"
+    md.write_text(
+        f'# Ferry news\n\nThe ferry operators announced <img src="{base}/img.png" onerror="window.__pwned=4"> new routes '
+        f"on Wednesday, shown in ![map]({base}/map.png).\n",
+        encoding="utf-8",
+    )
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#cqa-upload input[type=file]").set_input_files([str(hostile), str(md)])
+    page.locator("#cqa-add").click()
+    page.wait_for_function(
+        "document.querySelector('#cqa-upload-status').innerText.includes('added')", timeout=120000
+    )
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "When did the harbour pilots strike begin?")
+    ask(page, "What did the ferry operators announce?")
+    page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+    text = page.locator("#cqa-chat").inner_text()
+    assert "onerror" in text  # shown, literally
+    page.locator("#cqa-cite label").first.click()
+    page.locator("#cqa-article mark.cqa-hl").wait_for(timeout=15000)
+    page.wait_for_timeout(1000)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert hits == []
+
+
+def test_api_endpoint_through_gradio_client(app_url) -> None:  # type: ignore[no-untyped-def]
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    result = client.predict("Who is Cuba's foreign minister?", api_name="/ask")
+    assert result["abstained"] is False
+    quote = result["quotes"][0]
+    assert "Bruno Rodriguez Parrilla" in quote["text"]
+    assert quote["end"] - quote["start"] == len(quote["text"])
+    empty = client.predict("   ", api_name="/ask")
+    assert "error" in empty and "question" in empty["error"]
