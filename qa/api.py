@@ -14,11 +14,11 @@ from pathlib import Path
 from vectorstore import (
     CorpusIndex,
     Embedder,
-    SentenceTransformerEmbedder,
     Source,
     StoreSettings,
     collection_for,
     default_corpus_dir,
+    default_embedder,
     open_store,
 )
 
@@ -35,7 +35,7 @@ def shared_embedder() -> Embedder:
     global _embedder
     with _lock:
         if _embedder is None:
-            _embedder = SentenceTransformerEmbedder()
+            _embedder = default_embedder()
         return _embedder
 
 

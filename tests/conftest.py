@@ -37,10 +37,10 @@ def store_dir(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def real_embedder():  # type: ignore[no-untyped-def]
-    """The bundled all-MiniLM-L6-v2, loaded once for the whole test session."""
-    from vectorstore import SentenceTransformerEmbedder
+    """The bundled all-MiniLM-L6-v2 on the default (ONNX) backend, loaded once per session."""
+    from vectorstore import default_embedder
 
-    return SentenceTransformerEmbedder()
+    return default_embedder()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,14 @@ from .config import (
     default_store_dir,
     open_store,
 )
-from .embedding import MODEL_NAME, Embedder, SentenceTransformerEmbedder, bundled_model_path
+from .embedding import (
+    MODEL_NAME,
+    Embedder,
+    OnnxEmbedder,
+    SentenceTransformerEmbedder,
+    bundled_model_path,
+    default_embedder,
+)
 from .errors import (
     CorpusNotFoundError,
     InvalidNameError,
@@ -43,6 +50,7 @@ __all__ = [
     "FileProblem",
     "IndexSnapshot",
     "InvalidNameError",
+    "OnnxEmbedder",
     "SentenceTransformerEmbedder",
     "Source",
     "Span",
@@ -58,6 +66,7 @@ __all__ = [
     "close_client",
     "collection_for",
     "default_corpus_dir",
+    "default_embedder",
     "default_store_dir",
     "load_document",
     "load_folder",

@@ -25,6 +25,7 @@ import numpy as np
 
 from .errors import (
     InvalidNameError,
+    StoreDamagedError,
     StoreInUseError,
     StoreMismatchError,
     StoreUnavailableError,
@@ -47,6 +48,7 @@ class StoredChunk:
     start: int
     end: int
     sentences: tuple[Span, ...]
+    chunk_count: int
 
 
 def validate_collection_name(name: str) -> str:
@@ -210,6 +212,18 @@ class ChromaStore:
         self._chunks = self._open(self.name)
         self._sentences = self._open(self.name + SENTENCE_SUFFIX)
         self._max_batch = int(client.get_max_batch_size())
+        self.check()
+
+    def check(self) -> None:
+        """Health check: a count and one query per collection must work."""
+        try:
+            for collection in (self._chunks, self._sentences):
+                if collection.count():
+                    probe = np.zeros(int(str(self._expected[f"{_META_PREFIX}dimension"])), dtype=np.float32)
+                    probe[0] = 1.0
+                    collection.query(query_embeddings=[probe], n_results=1, include=["distances"])
+        except Exception as exc:
+            raise StoreDamagedError(f"The store in {self.location} failed its health check: {exc}") from exc
 
     # -- opening -----------------------------------------------------------
 
@@ -280,6 +294,7 @@ class ChromaStore:
                         start=int(meta["start"]),
                         end=int(meta["end"]),
                         sentences=tuple(Span(int(s), int(e)) for s, e in json.loads(str(meta["sentences"]))),
+                        chunk_count=int(meta.get("chunk_count", -1)),
                     )
                 )
         return out
@@ -322,8 +337,10 @@ class ChromaStore:
     ) -> None:
         """Replace a document's records: new ones in first, then stale ones out.
 
-        Writing before deleting means a crash in between leaves the document
-        findable (old or new), never missing.
+        Order matters for crash safety: sentences, then chunks (each chunk
+        records how many the document has, so a half-written document is
+        recognised as incomplete and written again), then stale records out.
+        A kill at any point leaves the document findable, old or new.
         """
         chunk_ids = [c.chunk_id for c in chunks]
         metadatas = [
@@ -335,11 +352,11 @@ class ChromaStore:
                     "start": c.start,
                     "end": c.end,
                     "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
+                    "chunk_count": len(chunks),
                 }
             )
             for c in chunks
         ]
-        self._upsert(self._chunks, chunk_ids, chunk_vectors, metadatas, [c.text for c in chunks])
         sentence_ids: list[str] = []
         sentence_meta: list[dict[str, Any]] = []
         for c in chunks:
@@ -349,6 +366,7 @@ class ChromaStore:
                     {"doc_id": doc_id, "chunk_id": c.chunk_id, "start": s.start, "end": s.end}
                 )
         self._upsert(self._sentences, sentence_ids, sentence_vectors, sentence_meta, None)
+        self._upsert(self._chunks, chunk_ids, chunk_vectors, metadatas, [c.text for c in chunks])
         self._delete_stale(self._chunks, doc_id, set(chunk_ids))
         self._delete_stale(self._sentences, doc_id, set(sentence_ids))
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import time
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from .chroma_store import ChromaStore, open_client, validate_collection_name
+from .chroma_store import ChromaStore, close_client, open_client, validate_collection_name
 from .chunking import CHUNKER_VERSION, DEFAULT_CHUNK_TOKENS
 from .embedding import Embedder
+from .errors import StoreDamagedError, StoreUnavailableError
 from .loading import DEFAULT_MAX_FILE_BYTES
 
 ENV_STORE_DIR = "CORPUS_QA_STORE_DIR"
@@ -68,14 +71,30 @@ class StoreSettings:
 def open_store(
     settings: StoreSettings, collection: str, embedder: Embedder, *, reset: bool = False
 ) -> ChromaStore:
+    """Open (or create) a corpus's collections; a damaged embedded store is set aside and rebuilt."""
     s = settings.resolved()
-    client = open_client(path=s.store_dir, url=s.chroma_url)
-    return ChromaStore(
-        client,
-        collection,
-        model_name=embedder.model_name,
-        dimension=embedder.dimension,
-        chunker_version=f"{CHUNKER_VERSION}/{s.chunk_tokens}/{s.chunk_vectors}",
-        location=s.location,
-        reset=reset,
-    )
+
+    def attempt() -> ChromaStore:
+        client = open_client(path=s.store_dir, url=s.chroma_url)
+        return ChromaStore(
+            client,
+            collection,
+            model_name=embedder.model_name,
+            dimension=embedder.dimension,
+            chunker_version=f"{CHUNKER_VERSION}/{s.chunk_tokens}/{s.chunk_vectors}",
+            location=s.location,
+            reset=reset,
+        )
+
+    try:
+        return attempt()
+    except (StoreDamagedError, StoreUnavailableError) as exc:
+        if s.chroma_url or s.store_dir is None or not s.store_dir.exists():
+            raise
+        # An embedded store left unreadable (a kill mid-write): keep it for inspection,
+        # start a fresh folder, and let sync rebuild it from the corpus.
+        close_client(path=s.store_dir)
+        aside = s.store_dir.with_name(f"{s.store_dir.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        s.store_dir.rename(aside)
+        print(f"corpus-qa: {exc}. Moved it to {aside}; rebuilding from the corpus.", file=sys.stderr)
+        return attempt()

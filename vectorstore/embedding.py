@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Sequence
@@ -94,3 +95,155 @@ class SentenceTransformerEmbedder:
                 list(texts), add_special_tokens=False, return_attention_mask=False, verbose=False
             )
         return [len(ids) for ids in encoded["input_ids"]]
+
+
+ENV_BACKEND = "CORPUS_QA_BACKEND"  # "onnx" (default) or "torch"
+
+
+def _onnx_cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("corpus-qa", appauthor=False)) / "models"
+
+
+def _weights_fingerprint(model_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for name in ("config.json", "tokenizer.json", "modules.json"):
+        path = model_dir / name
+        if path.exists():
+            digest.update(path.read_bytes())
+    weights = model_dir / "model.safetensors"
+    digest.update(str(weights.stat().st_size if weights.exists() else 0).encode())
+    return digest.hexdigest()[:16]
+
+
+def export_onnx(model_dir: Path, target: Path) -> Path:
+    """Export the bundled weights, with mean pooling and normalisation, to one ONNX graph.
+
+    Done once per machine (a few seconds); later processes load the file with
+    onnxruntime and never import torch, which is what makes a cold start fast.
+    """
+    import torch
+    from transformers import AutoModel
+
+    class _Pooled(torch.nn.Module):
+        def __init__(self, bert: torch.nn.Module) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
+            hidden = self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
+
+    bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
+    bert.eval()
+    sample = torch.ones(2, 8, dtype=torch.long)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.partial")
+    axes = {0: "batch", 1: "tokens"}
+    with torch.no_grad():
+        torch.onnx.export(
+            _Pooled(bert),
+            (sample, sample, torch.zeros_like(sample)),
+            str(partial),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["embedding"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "embedding": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    os.replace(partial, target)  # atomic: a half-written model is never loaded
+    return target
+
+
+class OnnxEmbedder:
+    """The same model and vectors as :class:`SentenceTransformerEmbedder`, run by onnxruntime.
+
+    Importing onnxruntime and tokenizers takes a fraction of a second where
+    sentence-transformers takes several, and inference is faster on CPU. The
+    ONNX file is exported from the bundled weights on first use and cached.
+    """
+
+    model_name = MODEL_NAME
+
+    def __init__(
+        self,
+        model_path: Path | str | None = None,
+        *,
+        cache_dir: Path | None = None,
+        batch_size: int = 64,
+        threads: int | None = None,
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_dir = Path(model_path) if model_path else bundled_model_path()
+        onnx_file = (cache_dir or _onnx_cache_dir()) / f"all-MiniLM-L6-v2-{_weights_fingerprint(model_dir)}.onnx"
+        if not onnx_file.exists():
+            export_onnx(model_dir, onnx_file)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        config = _read_json(model_dir / "sentence_bert_config.json")
+        self.max_tokens = int(str(config.get("max_seq_length", 256)))
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=self.max_tokens)
+        self._tokenizer.enable_padding()
+        self._counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._counter.no_truncation()
+        self._counter.no_padding()
+        self._lock = threading.Lock()
+        self.batch_size = batch_size
+        self.dimension = int(self._session.get_outputs()[0].shape[-1] or 384)
+        self.device = "cpu (onnxruntime)"
+        self.onnx_path = onnx_file
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        out = []
+        with self._lock:
+            for start in range(0, len(texts), self.batch_size):
+                batch = self._tokenizer.encode_batch(list(texts[start : start + self.batch_size]))
+                ids = np.asarray([e.ids for e in batch], dtype=np.int64)
+                mask = np.asarray([e.attention_mask for e in batch], dtype=np.int64)
+                feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+                out.append(self._session.run(None, feed)[0])
+        return np.asarray(np.concatenate(out), dtype=np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        with self._lock:
+            encoded = self._counter.encode_batch(list(texts), add_special_tokens=False)
+        return [len(e.ids) for e in encoded]
+
+
+def _read_json(path: Path) -> dict[str, object]:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def default_embedder() -> Embedder:
+    """The ONNX backend unless ``CORPUS_QA_BACKEND=torch``; torch if ONNX export is impossible."""
+    backend = os.environ.get(ENV_BACKEND, "onnx").strip().lower()
+    if backend not in {"onnx", "torch"}:
+        raise VectorStoreError(f"{ENV_BACKEND}={backend!r} is not a backend: use 'onnx' or 'torch'.")
+    if backend == "onnx":
+        try:
+            return OnnxEmbedder()
+        except ImportError as exc:  # e.g. the onnx package missing for the one-time export
+            import warnings
+
+            warnings.warn(f"ONNX backend unavailable ({exc}); using sentence-transformers.", stacklevel=2)
+    return SentenceTransformerEmbedder()

@@ -26,6 +26,10 @@ class StoreMismatchError(VectorStoreError):
     """The store was built with another model, dimension or chunking version."""
 
 
+class StoreDamagedError(VectorStoreError):
+    """The store opened but failed its health check (count plus one query)."""
+
+
 class StoreInUseError(VectorStoreError):
     """Another process holds the store folder."""
 

@@ -129,7 +129,7 @@ class CorpusIndex:
         kept_chunks: dict[str, list[Chunk]] = {}
         for doc_id, doc in documents.items():
             old = stored.get(doc_id)
-            if old and all(sc.doc_hash == doc.content_hash for sc in old):
+            if old and _complete(old, doc.content_hash):
                 unchanged.append(doc_id)
                 kept_chunks[doc_id] = _rebuild_chunks(doc, old)
             else:
@@ -228,6 +228,14 @@ def _mean_vectors(sentence_vectors: np.ndarray, sizes: list[int]) -> np.ndarray:
         out[i] = mean / norm if norm > 0 else mean
         at += n
     return out
+
+
+def _complete(stored: list[StoredChunk], content_hash: str) -> bool:
+    """Every chunk of the current text is stored, and nothing else (an interrupted write is not)."""
+    if any(sc.doc_hash != content_hash for sc in stored):
+        return False
+    expected = stored[0].chunk_count
+    return sorted(sc.index for sc in stored) == list(range(expected))
 
 
 def _rebuild_chunks(doc: Document, stored: list[StoredChunk]) -> list[Chunk]:

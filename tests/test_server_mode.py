@@ -1,0 +1,82 @@
+"""Server mode for real: a `chroma run` server on a free loopback port, reached over HttpClient."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vectorstore import StoreSettings, StoreUnavailableError, close_client, default_corpus_dir
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    port = _free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = open(data / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(data / "db")],
+        stdout=log,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError((data / "server.log").read_text()) from None
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("chroma run did not start:\n" + (data / "server.log").read_text())
+    yield url
+    close_client(url=url)
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+def test_ingest_retrieve_and_answer_through_a_chroma_server(chroma_url, real_embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from qa import open_corpus
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(default_corpus_dir(), corpus)
+    settings = StoreSettings(chroma_url=chroma_url)
+    engine = open_corpus(corpus, store=settings, embedder=real_embedder)
+    assert engine.index.store.location == f"Chroma server {chroma_url}"
+    assert engine.index.last_report.added and engine.index.store.count() == len(engine.index.snapshot.chunks)
+    passages = engine.retrieve("Soviet Union economic lifeline", k=3)
+    assert "lifeline" in passages[0].text
+    answer = engine.answer("Who is Cuba's foreign minister?")
+    assert "Bruno Rodriguez Parrilla" in answer.quotes[0].text
+
+    # A second client (as a second machine would) sees the same store and embeds nothing new.
+    again = open_corpus(corpus, store=settings, embedder=real_embedder)
+    assert again.index.last_report.unchanged and not again.index.last_report.changed
+    assert again.answer("Who is Cuba's foreign minister?").quotes[0].text == answer.quotes[0].text
+
+
+def test_unreachable_server_is_a_clear_error() -> None:
+    with pytest.raises(StoreUnavailableError, match="chroma run"):
+        from vectorstore.chroma_store import open_client
+
+        open_client(url=f"http://127.0.0.1:{_free_port()}")
