@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--port", type=int, default=7860)
     chat.add_argument(
+        "--max-queue", type=int, default=64, help="questions waiting at most; beyond: 'busy, try again'"
+    )
+    chat.add_argument("--concurrency", type=int, default=4, help="questions answered at once")
+    chat.add_argument(
         "--uploads",
         type=Path,
         help="where uploaded articles are kept when the corpus folder is the shipped one "
@@ -104,7 +108,15 @@ def _run(args: argparse.Namespace) -> int:
         uploads = args.uploads or (
             Path(os.environ["CORPUS_QA_UPLOAD_DIR"]) if os.environ.get("CORPUS_QA_UPLOAD_DIR") else None
         )
-        serve(corpus=args.corpus, store=_settings(args), host=args.host, port=args.port, uploads=uploads)
+        serve(
+            corpus=args.corpus,
+            store=_settings(args),
+            host=args.host,
+            port=args.port,
+            uploads=uploads,
+            max_queue=args.max_queue,
+            concurrency=args.concurrency,
+        )
         return 0
 
     if args.command == "eval":

@@ -35,6 +35,10 @@ def test_onnx_matches_sentence_transformers(real_embedder, torch_embedder) -> No
 
 def test_similar_sentences_are_closer(real_embedder) -> None:  # type: ignore[no-untyped-def]
     q, near, far = real_embedder.encode(
-        ["Who is Cuba's foreign minister?", "Cuba's foreign minister is Bruno Rodriguez.", "Steam engines use coal."]
+        [
+            "Who is Cuba's foreign minister?",
+            "Cuba's foreign minister is Bruno Rodriguez.",
+            "Steam engines use coal.",
+        ]
     )
     assert float(q @ near) > float(q @ far) + 0.3

@@ -55,7 +55,9 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log.close()
 
 
-def test_ingest_retrieve_and_answer_through_a_chroma_server(chroma_url, real_embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_retrieve_and_answer_through_a_chroma_server(
+    chroma_url, real_embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     from qa import open_corpus
 
     corpus = tmp_path / "corpus"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import re
 import shutil
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +60,13 @@ class AppConfig:
     uploads: Path | None = None
     max_queue: int = 64
     concurrency: int = 4
+
+
+def safe_upload_name(original: str) -> str:
+    """The base name only, in safe characters: "../../x.txt" is stored as "x.txt", inside the folder."""
+    base = re.split(r"[/\\]", original)[-1]
+    name = _SAFE_NAME.sub("_", base).strip(" .")
+    return name if name and not name.startswith(".") else "upload.txt"
 
 
 def _default_uploads() -> Path:
@@ -170,14 +179,14 @@ class ChatApp:
                 messages.extend(f"✗ {p}" for p in report.problems if p.path.startswith("uploads/"))
         return "\n\n".join(messages), self.corpus_rows(), self.store_line()
 
-    def _accept(self, source: Path) -> None:
-        # Only the base name is kept: "../../x.txt" lands inside the upload folder as "x.txt".
-        name = _SAFE_NAME.sub("_", Path(source.name).name).strip(" .") or "upload.txt"
+    def _accept(self, source: Path, original_name: str | None = None) -> Path:
+        name = safe_upload_name(original_name or source.name)
         suffix = Path(name).suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             raise UIError(f"{name}: unsupported type; upload .txt, .md or .html files.")
         if source.stat().st_size > MAX_UPLOAD_BYTES:
             raise UIError(f"{name}: over the {MAX_UPLOAD} upload limit.")
+        self.upload_dir.mkdir(parents=True, exist_ok=True)
         staging = self.upload_dir / f".incoming-{os.getpid()}-{threading.get_ident()}{suffix}"
         shutil.copyfile(source, staging)
         try:
@@ -188,6 +197,7 @@ class ChatApp:
             raise UIError(f"{name}: {reason}") from None
         target = self.upload_dir / name
         os.replace(staging, target)  # atomic: a half-copied file is never ingested
+        return target
 
     # -- layout ---------------------------------------------------------------
 
@@ -281,7 +291,10 @@ class ChatApp:
 
                 add.click(do_upload, [files], [status, table, store_info], api_visibility="private")
             gr.api(self.api_ask, api_name="ask")
-        demo.queue(max_size=self.config.max_queue, default_concurrency_limit=self.config.concurrency)
+        # api_open=False: REST calls go through the queue like the page does (no bypass, bounded).
+        demo.queue(
+            max_size=self.config.max_queue, default_concurrency_limit=self.config.concurrency, api_open=False
+        )
         return demo
 
 
@@ -301,14 +314,59 @@ def create_app(config: AppConfig | None = None, *, engine: CorpusQA | None = Non
     return ChatApp(engine, upload_dir=upload_dir, config=config)
 
 
-def auth_from_env() -> tuple[str, str] | None:
+class LoginGuard:
+    """Checks the one configured login; slows every wrong try and locks out after a few.
+
+    Gradio passes only the user name and password, so failures are counted per
+    user name (and in total, so guessing names does not help).
+    """
+
+    def __init__(
+        self,
+        user: str,
+        password: str,
+        *,
+        max_failures: int = 5,
+        lockout_s: float = 300.0,
+        delay_s: float = 1.0,
+    ) -> None:
+        self._user = user.encode()
+        self._password = password.encode()
+        self.max_failures = max_failures
+        self.lockout_s = lockout_s
+        self.delay_s = delay_s
+        self._lock = threading.Lock()
+        self._failures: list[float] = []
+
+    def locked(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            self._failures = [t for t in self._failures if now - t < self.lockout_s]
+            return len(self._failures) >= self.max_failures
+
+    def __call__(self, username: str, password: str) -> bool:
+        if self.locked():
+            time.sleep(self.delay_s)
+            return False
+        ok = hmac.compare_digest(str(username).encode(), self._user) & hmac.compare_digest(
+            str(password).encode(), self._password
+        )
+        if not ok:
+            with self._lock:
+                self._failures.append(time.monotonic())
+            time.sleep(self.delay_s)  # slows guessing; Gradio runs this in a worker thread
+        return bool(ok)
+
+
+def auth_from_env() -> LoginGuard | None:
     raw = os.environ.get(ENV_AUTH)
     if not raw:
         return None
     user, sep, password = raw.partition(":")
     if not sep or not user or not password:
         raise UIError(f"{ENV_AUTH} must look like user:password.")
-    return (user, password)
+    lockout = float(os.environ.get("CORPUS_QA_AUTH_LOCKOUT_S", "300"))
+    return LoginGuard(user, password, lockout_s=lockout)
 
 
 def launch(app: ChatApp, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> Any:
@@ -338,8 +396,12 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 7860,
     uploads: Path | None = None,
+    max_queue: int = 64,
+    concurrency: int = 4,
 ) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    app = create_app(AppConfig(corpus=corpus, store=store, uploads=uploads))
+    app = create_app(
+        AppConfig(corpus=corpus, store=store, uploads=uploads, max_queue=max_queue, concurrency=concurrency)
+    )
     print(f"corpus-qa chat on http://{host}:{port} ({len(app.engine.index.snapshot.documents)} articles)")
     launch(app, host=host, port=port, block=True)

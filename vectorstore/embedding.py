@@ -131,7 +131,9 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
             super().__init__()
             self.bert = bert
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> torch.Tensor:
             hidden = self.bert(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
@@ -152,7 +154,12 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
             str(partial),
             input_names=["input_ids", "attention_mask", "token_type_ids"],
             output_names=["embedding"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "embedding": {0: "batch"}},
+            dynamic_axes={
+                "input_ids": axes,
+                "attention_mask": axes,
+                "token_type_ids": axes,
+                "embedding": {0: "batch"},
+            },
             opset_version=17,
             dynamo=False,
         )
@@ -182,7 +189,9 @@ class OnnxEmbedder:
         from tokenizers import Tokenizer
 
         model_dir = Path(model_path) if model_path else bundled_model_path()
-        onnx_file = (cache_dir or _onnx_cache_dir()) / f"all-MiniLM-L6-v2-{_weights_fingerprint(model_dir)}.onnx"
+        onnx_file = (
+            cache_dir or _onnx_cache_dir()
+        ) / f"all-MiniLM-L6-v2-{_weights_fingerprint(model_dir)}.onnx"
         if not onnx_file.exists():
             export_onnx(model_dir, onnx_file)
         options = ort.SessionOptions()
