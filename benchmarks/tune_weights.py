@@ -29,11 +29,9 @@ def main() -> None:
         rows.append((q, ev))
     grid = {
         "dense": [1.0],
-        "coverage": [0.7, 1.0, 1.3, 1.6],
+        "coverage": [0.8, 1.0, 1.2],
         "passage": [0.0, 0.1, 0.2],
-        "proximity": [0.0, 0.1],
         "type_match": [0.0, 0.1, 0.2, 0.3],
-        "neighbour": [0.0, 0.1, 0.2, 0.3],
     }
     results = []
     for combo in itertools.product(*grid.values()):

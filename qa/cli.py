@@ -7,10 +7,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from vectorstore import ENV_CHROMA_URL, ENV_STORE_DIR, StoreSettings, VectorStoreError
 
+from .engine import AnswerSettings
 from .errors import QAError
 
 EXAMPLE = "Who is Cuba's foreign minister?"
@@ -30,6 +32,12 @@ def _settings(args: argparse.Namespace) -> StoreSettings:
     return StoreSettings(store_dir=args.store, chroma_url=args.chroma_url)
 
 
+def _answer_settings(args: argparse.Namespace) -> AnswerSettings:
+    if args.abstain_below is None:
+        return AnswerSettings()
+    return replace(AnswerSettings(), abstain_below=args.abstain_below)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corpus-qa", description="Answers about a folder of articles, made of verbatim, cited quotes."
@@ -40,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help=f'e.g. "{EXAMPLE}"; omit with --json to read stdin')
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (one line per question)")
     ask.add_argument("-k", type=int, default=0, help="also print the top K retrieved passages")
+    ask.add_argument(
+        "--abstain-below",
+        type=float,
+        default=None,
+        help=f"abstention threshold (default {AnswerSettings().abstain_below}): higher abstains more often",
+    )
     _store_args(ask)
 
     ingest = sub.add_parser("ingest", help="bring the store in line with a folder of articles")
@@ -76,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ev.add_argument("--misses", type=int, default=0, help="print up to N missed questions")
+    ev.add_argument(
+        "--abstain-below",
+        type=float,
+        default=None,
+        help=f"abstention threshold (default {AnswerSettings().abstain_below}): higher abstains more often",
+    )
     _store_args(ev)
     return parser
 
@@ -127,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
         if corpus is None:
             sibling = args.questions.parent / "corpus"
             corpus = sibling if sibling.is_dir() else None
-        engine = open_corpus(corpus, store=_settings(args), progress=True)
+        engine = open_corpus(corpus, store=_settings(args), progress=True, settings=_answer_settings(args))
         results = evaluate(
             engine, questions, baselines=args.baselines, progress=True, questions_file=str(args.questions)
         )
@@ -142,7 +162,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
     # ask
-    engine = open_corpus(args.corpus, store=_settings(args))
+    engine = open_corpus(args.corpus, store=_settings(args), settings=_answer_settings(args))
     if args.question is None:
         if not args.json:
             raise QAError(

@@ -97,9 +97,7 @@ class AnswerSettings:
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     passage_weight: float = 0.2
-    proximity_weight: float = 0.0
     type_weight: float = 0.1
-    neighbour_weight: float = 0.0
     abstain_below: float = 0.35
     history_weight: float = 0.5
     short_sentence_chars: int = 60
@@ -122,9 +120,7 @@ class _Scored:
     dense: float
     coverage: float
     passage: float
-    proximity: float
     type_match: float
-    neighbour: float
     score: float
 
 
@@ -321,28 +317,21 @@ class CorpusQA:
         asks_who = bool(_WHO.match(query.text))
         question_words = {w.casefold() for w in re.findall(r"\w+", query.text)}
 
-        def coverage_of(cid: str, pos: int) -> tuple[str, list[str], float]:
+        def coverage_of(cid: str, pos: int) -> tuple[str, float]:
             chunk = snapshot.chunks[cid]
             span = chunk.sentences[pos]
             text = snapshot.documents[chunk.doc_id].text[span.start : span.end]
-            tokens = tokenize(text)
-            words = set(tokens)
-            return text, tokens, sum(w for t, w in weights.items() if _matches(t, words)) / total_weight
+            words = set(tokenize(text))
+            return text, sum(w for t, w in weights.items() if _matches(t, words)) / total_weight
 
         scored: list[_Scored] = []
         for sid, (cid, pos) in candidates.items():
             vec = vectors.get(sid)
             if vec is None:
                 continue
-            text, tokens, coverage = coverage_of(cid, pos)
-            n_sentences = len(snapshot.chunks[cid].sentences)
-            # The answer often sits next to the sentence that repeats the question's words.
-            neighbour = max(
-                (coverage_of(cid, j)[2] for j in (pos - 1, pos + 1) if 0 <= j < n_sentences), default=0.0
-            )
+            text, coverage = coverage_of(cid, pos)
             dense = float(np.dot(vec, query.vector))
             passage = passage_score.get(cid, 0.0)
-            proximity = _proximity(tokens, weights)
             type_match = 1.0 if any(p.search(text) for p in answer_types) else 0.0
             if asks_who:
                 type_match = max(type_match, _name_score(text, question_words))
@@ -350,13 +339,9 @@ class CorpusQA:
                 s.dense_weight * dense
                 + s.lexical_weight * coverage
                 + s.passage_weight * passage
-                + s.proximity_weight * proximity
                 + s.type_weight * type_match
-                + s.neighbour_weight * neighbour
             )
-            scored.append(
-                _Scored(sid, cid, pos, dense, coverage, passage, proximity, type_match, neighbour, score)
-            )
+            scored.append(_Scored(sid, cid, pos, dense, coverage, passage, type_match, score))
         scored.sort(key=lambda x: (-x.score, x.sid))
         return scored
 
@@ -438,15 +423,6 @@ def _matches(token: str, words: set[str]) -> bool:
         return False
     stem = token[:5] if len(token) < 7 else token[: len(token) - 2]
     return any(w.startswith(stem) for w in words)
-
-
-def _proximity(tokens: list[str], weights: dict[str, float]) -> float:
-    """Distinct query words matched per word of the window that holds them (1.0 = adjacent)."""
-    positions = [i for i, t in enumerate(tokens) if t in weights]
-    distinct = len({tokens[i] for i in positions})
-    if distinct < 2:
-        return 0.0
-    return distinct / (positions[-1] - positions[0] + 1)
 
 
 def _overlap(a: set[str], b: set[str]) -> float:

@@ -82,3 +82,16 @@ def test_unreachable_server_is_a_clear_error() -> None:
         from vectorstore.chroma_store import open_client
 
         open_client(url=f"http://127.0.0.1:{_free_port()}")
+
+
+def test_collection_carrying_an_embedding_function_is_refused(chroma_url, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    """A stored embedding-function config can make clients import and run code: never use one."""
+    from chromadb.utils.embedding_functions import DefaultEmbeddingFunction
+
+    from vectorstore import StoreMismatchError, open_store
+    from vectorstore.chroma_store import open_client
+
+    client = open_client(url=chroma_url)
+    client.create_collection("hostile-config", embedding_function=DefaultEmbeddingFunction())
+    with pytest.raises(StoreMismatchError, match="embedding-function"):
+        open_store(StoreSettings(chroma_url=chroma_url), "hostile-config", real_embedder)

@@ -51,6 +51,18 @@ class StoredChunk:
     chunk_count: int
 
 
+@dataclass(frozen=True)
+class DocumentWrite:
+    """One document's new records, as :meth:`ChromaStore.write_documents` takes them."""
+
+    doc_id: str
+    doc_hash: str
+    chunks: Sequence[Chunk]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    replaces: bool = True
+
+
 def validate_collection_name(name: str) -> str:
     """Chroma's naming rules, checked before any write, with the fix in the message."""
     if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
@@ -327,48 +339,54 @@ class ChromaStore:
 
     # -- writing -----------------------------------------------------------
 
-    def write_document(
-        self,
-        doc_id: str,
-        doc_hash: str,
-        chunks: Sequence[Chunk],
-        chunk_vectors: np.ndarray,
-        sentence_vectors: np.ndarray,
-    ) -> None:
-        """Replace a document's records: new ones in first, then stale ones out.
+    def write_documents(self, items: Sequence[DocumentWrite]) -> None:
+        """Replace several documents' records in as few Chroma calls as the batch size allows.
 
         Order matters for crash safety: sentences, then chunks (each chunk
-        records how many the document has, so a half-written document is
+        records how many its document has, so a half-written document is
         recognised as incomplete and written again), then stale records out.
-        A kill at any point leaves the document findable, old or new.
+        A kill at any point leaves every document findable, old or new.
         """
-        chunk_ids = [c.chunk_id for c in chunks]
-        metadatas = [
-            _validate_metadata(
-                {
-                    "doc_id": doc_id,
-                    "doc_hash": doc_hash,
-                    "index": c.index,
-                    "start": c.start,
-                    "end": c.end,
-                    "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
-                    "chunk_count": len(chunks),
-                }
-            )
-            for c in chunks
-        ]
+        chunk_ids: list[str] = []
+        chunk_meta: list[dict[str, Any]] = []
+        chunk_texts: list[str] = []
         sentence_ids: list[str] = []
         sentence_meta: list[dict[str, Any]] = []
-        for c in chunks:
-            for j, s in enumerate(c.sentences):
-                sentence_ids.append(sentence_id(c.chunk_id, j))
-                sentence_meta.append(
-                    {"doc_id": doc_id, "chunk_id": c.chunk_id, "start": s.start, "end": s.end}
+        for item in items:
+            for c in item.chunks:
+                chunk_ids.append(c.chunk_id)
+                chunk_texts.append(c.text)
+                chunk_meta.append(
+                    _validate_metadata(
+                        {
+                            "doc_id": item.doc_id,
+                            "doc_hash": item.doc_hash,
+                            "index": c.index,
+                            "start": c.start,
+                            "end": c.end,
+                            "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
+                            "chunk_count": len(item.chunks),
+                        }
+                    )
                 )
+                for j, span in enumerate(c.sentences):
+                    sentence_ids.append(sentence_id(c.chunk_id, j))
+                    sentence_meta.append(
+                        {"doc_id": item.doc_id, "chunk_id": c.chunk_id, "start": span.start, "end": span.end}
+                    )
+        if not chunk_ids:
+            return
+        sentence_vectors = np.concatenate([item.sentence_vectors for item in items if len(item.chunks)])
+        chunk_vectors = np.concatenate([item.chunk_vectors for item in items if len(item.chunks)])
         self._upsert(self._sentences, sentence_ids, sentence_vectors, sentence_meta, None)
-        self._upsert(self._chunks, chunk_ids, chunk_vectors, metadatas, [c.text for c in chunks])
-        self._delete_stale(self._chunks, doc_id, set(chunk_ids))
-        self._delete_stale(self._sentences, doc_id, set(sentence_ids))
+        self._upsert(self._chunks, chunk_ids, chunk_vectors, chunk_meta, chunk_texts)
+        keep_chunks, keep_sentences = set(chunk_ids), set(sentence_ids)
+        for item in items:
+            if (
+                item.replaces
+            ):  # a new document has no stale records: skipping the lookup keeps bulk ingest fast
+                self._delete_stale(self._chunks, item.doc_id, keep_chunks)
+                self._delete_stale(self._sentences, item.doc_id, keep_sentences)
 
     def delete_document(self, doc_id: str) -> None:
         self._chunks.delete(where={"doc_id": doc_id})

@@ -167,6 +167,25 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
     return target
 
 
+def quantize_onnx(source: Path, target: Path) -> Path:
+    """Dynamic int8 quantization, per channel (about 0.99 cosine to float; about 1.5-1.8x faster here)."""
+    if target.exists():
+        return target
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    partial = target.with_suffix(f".{os.getpid()}.partial")
+    quantize_dynamic(
+        str(source),
+        str(partial),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+    os.replace(partial, target)
+    return target
+
+
 class OnnxEmbedder:
     """The same model and vectors as :class:`SentenceTransformerEmbedder`, run by onnxruntime.
 
@@ -182,8 +201,9 @@ class OnnxEmbedder:
         model_path: Path | str | None = None,
         *,
         cache_dir: Path | None = None,
-        batch_size: int = 64,
+        batch_size: int = 16,
         threads: int | None = None,
+        int8: bool = False,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -194,6 +214,10 @@ class OnnxEmbedder:
         ) / f"all-MiniLM-L6-v2-{_weights_fingerprint(model_dir)}.onnx"
         if not onnx_file.exists():
             export_onnx(model_dir, onnx_file)
+        if int8:
+            # Different vectors (cosine about 0.99 to the float ones): its stores are kept apart by name.
+            self.model_name = f"{MODEL_NAME}+int8"
+            onnx_file = quantize_onnx(onnx_file, onnx_file.with_name(onnx_file.stem + "-int8.onnx"))
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or (os.cpu_count() or 1)
         options.log_severity_level = 3
@@ -244,13 +268,16 @@ def _read_json(path: Path) -> dict[str, object]:
 
 
 def default_embedder() -> Embedder:
-    """The ONNX backend unless ``CORPUS_QA_BACKEND=torch``; torch if ONNX export is impossible."""
+    """``CORPUS_QA_BACKEND``: ``onnx`` (default), ``onnx-int8`` (faster, slightly different vectors)
+    or ``torch`` (sentence-transformers); torch also when the ONNX export is impossible."""
     backend = os.environ.get(ENV_BACKEND, "onnx").strip().lower()
-    if backend not in {"onnx", "torch"}:
-        raise VectorStoreError(f"{ENV_BACKEND}={backend!r} is not a backend: use 'onnx' or 'torch'.")
-    if backend == "onnx":
+    if backend not in {"onnx", "onnx-int8", "torch"}:
+        raise VectorStoreError(
+            f"{ENV_BACKEND}={backend!r} is not a backend: use 'onnx', 'onnx-int8' or 'torch'."
+        )
+    if backend.startswith("onnx"):
         try:
-            return OnnxEmbedder()
+            return OnnxEmbedder(int8=backend == "onnx-int8")
         except ImportError as exc:  # e.g. the onnx package missing for the one-time export
             import warnings
 

@@ -9,20 +9,21 @@ queries never see a half-applied update.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from .chroma_store import ChromaStore, StoredChunk, sentence_id
+from .chroma_store import ChromaStore, DocumentWrite, StoredChunk, sentence_id
 from .chunking import DEFAULT_CHUNK_TOKENS, chunk_document
 from .embedding import Embedder
 from .loading import DEFAULT_MAX_FILE_BYTES, FileProblem, load_document, load_folder
 from .records import Chunk, Document
 
 _ENCODE_SLICE = 256
+_WRITE_BATCH_RECORDS = 4000
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ class CorpusIndex:
         # A file that exists but cannot be read now keeps what was stored for it.
         removed = [d for d in stored if d not in documents and d not in unreadable]
 
-        written = self._write(to_write, kept_chunks, progress)
+        written = self._write(to_write, kept_chunks, progress, stored.keys())
         for doc_id in removed:
             self.store.delete_document(doc_id)
         revision = self.store.bump_revision() if (to_write or removed) else self.store.revision
@@ -162,7 +163,9 @@ class CorpusIndex:
             chunks_written=written,
         )
 
-    def _write(self, docs: list[Document], kept: dict[str, list[Chunk]], progress: bool) -> int:
+    def _write(
+        self, docs: list[Document], kept: dict[str, list[Chunk]], progress: bool, stored: Collection[str]
+    ) -> int:
         """Chunk, embed and store ``docs``; record their chunks in ``kept``."""
         if not docs:
             return 0
@@ -181,6 +184,8 @@ class CorpusIndex:
             else None
         )
         bar = tqdm(total=len(docs), desc="Storing", unit="doc", disable=not progress)
+        pending: list[DocumentWrite] = []
+        pending_records = 0
         s_at = 0
         c_at = 0
         for doc, chunks in zip(docs, per_doc, strict=True):
@@ -191,13 +196,25 @@ class CorpusIndex:
             else:
                 doc_chunks = _mean_vectors(doc_sentences, [len(c.sentences) for c in chunks])
             if chunks:
-                self.store.write_document(doc.doc_id, doc.content_hash, chunks, doc_chunks, doc_sentences)
+                pending.append(
+                    DocumentWrite(
+                        doc.doc_id, doc.content_hash, chunks, doc_chunks, doc_sentences, doc.doc_id in stored
+                    )
+                )
+                pending_records += n_sent
             else:
                 self.store.delete_document(doc.doc_id)
             kept[doc.doc_id] = chunks
             s_at += n_sent
             c_at += len(chunks)
-            bar.update(1)
+            # Several documents per Chroma call: per-document calls made storing the slowest step.
+            if pending_records >= _WRITE_BATCH_RECORDS:
+                self.store.write_documents(pending)
+                bar.update(len(pending))
+                pending, pending_records = [], 0
+        if pending:
+            self.store.write_documents(pending)
+            bar.update(len(pending))
         bar.close()
         return c_at
 

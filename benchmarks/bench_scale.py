@@ -1,0 +1,166 @@
+"""Warm query latency of qa.retrieve / qa.answer at about 1k, 10k and 100k chunks.
+
+    .venv/bin/python benchmarks/bench_scale.py [--sizes 1000,10000,100000] [--questions 100]
+
+How the corpora are built: the 8 SQuAD articles of ../shared/bench/squad2-dev
+(real text) are the first documents; the rest are generated articles made of
+their sentences drawn at random (six paragraphs of four sentences each), so
+chunks read like real prose. Every sentence is embedded once with the real
+model; a generated sentence gets its source sentence's vector plus small noise
+(sigma 0.01, renormalised) so no two records are identical. Chunk vectors are
+the mean of their sentences' vectors, exactly as ingest makes them.
+
+Baseline in the same run, on the same chunks and question set: the plain
+recipe's query path: sentence-transformers encodes the question (its
+defaults), Chroma returns the top 5 chunks by vector alone (a collection
+filled with Chroma ``add``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from qa import CorpusQA
+from vectorstore import CorpusIndex, Source, StoreSettings, default_embedder, open_store
+from vectorstore.sentences import split_sentences
+
+SQUAD = Path(__file__).resolve().parents[2] / "shared" / "bench" / "squad2-dev"
+
+
+class ReusingEmbedder:
+    """Real vectors for real sentences, computed once; generated copies get a little noise."""
+
+    def __init__(self, real, seed: int = 7) -> None:  # type: ignore[no-untyped-def]
+        self.real = real
+        self.model_name = real.model_name
+        self.dimension = real.dimension
+        self.max_tokens = real.max_tokens
+        self.cache: dict[str, np.ndarray] = {}
+        self.rng = np.random.default_rng(seed)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if missing:
+            for t, v in zip(missing, self.real.encode(missing), strict=True):
+                self.cache[t] = v
+        out = np.stack([self.cache[t] for t in texts]).astype(np.float32)
+        out += self.rng.normal(0, 0.01, out.shape).astype(np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.real.count_tokens(texts)
+
+
+def build_corpus(folder: Path, target_chunks: int, rng: random.Random) -> None:
+    folder.mkdir(parents=True)
+    sentences: list[str] = []
+    for path in sorted((SQUAD / "corpus").glob("*.txt")):
+        shutil.copy(path, folder / path.name)
+        text = path.read_text(encoding="utf-8")
+        sentences.extend(
+            text[s.start : s.end] for s in split_sentences(text) if len(text[s.start : s.end]) > 40
+        )
+    # One generated article is about 5 chunks (24 sentences of SQuAD prose, 200-token chunks).
+    for i in range(max(0, target_chunks // 5)):
+        paragraphs = ["\n".join([" ".join(rng.sample(sentences, 4)) for _ in range(6)])]
+        (folder / f"gen-{i:06d}.txt").write_text(
+            f"Generated article {i}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8"
+        )
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    return float(np.percentile(values, 50)), float(np.percentile(values, 95))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--questions", type=int, default=100)
+    args = parser.parse_args()
+    if not SQUAD.is_dir():
+        raise SystemExit(f"needs {SQUAD}")
+    questions = [
+        q["q"] for q in json.loads((SQUAD / "questions.json").read_text())["questions"] if q["answerable"]
+    ]
+    questions = random.Random(3).sample(questions, args.questions)
+    real = default_embedder()
+    reusing = ReusingEmbedder(real)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    from vectorstore import bundled_model_path
+
+    st_model = SentenceTransformer(str(bundled_model_path()), device="cpu")
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        root = Path(tempfile.mkdtemp(prefix=f"cqa-scale-{size}-"))
+        build_corpus(root / "corpus", size, random.Random(size))
+        started = time.perf_counter()
+        store = open_store(StoreSettings(store_dir=root / "store"), f"scale-{size}", reusing)
+        index = CorpusIndex([Source(root / "corpus")], store, reusing)
+        index.sync(progress=True)
+        build_s = time.perf_counter() - started
+        engine = CorpusQA(index)
+        engine.index.embedder = real  # queries use the real model, as users' do
+        n_chunks = len(index.snapshot.chunks)
+        for q in questions[:5]:
+            engine.answer(q)
+        timings: dict[str, list[float]] = {"retrieve": [], "answer": [], "baseline": []}
+        # The baseline's plain collection: the same chunk vectors, added with Chroma `add`.
+        import chromadb
+
+        plain = chromadb.PersistentClient(path=str(root / "plain")).get_or_create_collection(
+            "plain", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+        )
+        ids = list(index.snapshot.chunk_order)
+        got = store._chunks.get(ids=ids[:1], include=["embeddings"])
+        batch = 5000
+        for i in range(0, len(ids), batch):
+            part = store._chunks.get(ids=ids[i : i + batch], include=["embeddings", "documents"])
+            plain.add(ids=part["ids"], embeddings=part["embeddings"], documents=part["documents"])
+        del got
+        for q in questions:
+            t = time.perf_counter()
+            engine.retrieve(q, k=5)
+            timings["retrieve"].append(1000 * (time.perf_counter() - t))
+            t = time.perf_counter()
+            engine.answer(q)
+            timings["answer"].append(1000 * (time.perf_counter() - t))
+            t = time.perf_counter()
+            plain.query(query_embeddings=st_model.encode([q]), n_results=5)
+            timings["baseline"].append(1000 * (time.perf_counter() - t))
+        base50, base95 = percentiles(timings["baseline"])
+        for name in ("retrieve", "answer"):
+            p50, p95 = percentiles(timings[name])
+            rows.append((n_chunks, name, p50, p95, base50, base95, build_s))
+        print(f"{n_chunks} chunks built in {build_s:.0f} s", flush=True)
+        shutil.rmtree(root, ignore_errors=True)
+    print()
+    print(
+        f"{'chunks':>8} {'call':<9} {'p50 ms':>7} {'p95 ms':>7} {'base p50':>9} {'base p95':>9} {'p50 ratio':>9}"
+    )
+    for n_chunks, name, p50, p95, base50, base95, _ in rows:
+        print(
+            f"{n_chunks:>8} {name:<9} {p50:7.1f} {p95:7.1f} {base50:9.1f} {base95:9.1f} {p50 / base50:9.2f}"
+        )
+    print(
+        "\nbaseline: sentence-transformers encode of the question + Chroma dense top-5 (no lexical side,"
+        f" no sentence ranking); warm, same machine, the same {len(questions)} SQuAD questions."
+    )
+
+
+if __name__ == "__main__":
+    main()
