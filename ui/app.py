@@ -158,7 +158,7 @@ class ChatApp:
         docs = len(self.engine.index.snapshot.documents)
         return f"**Store:** {store.location}, collection `{store.name}` · {docs} articles"
 
-    def upload(self, files: list[Any] | None, progress: Any = None) -> tuple[str, list[list[object]], str]:
+    def upload(self, files: list[Any] | None) -> tuple[str, list[list[object]], str]:
         """Copy uploads into the upload folder, check each, then sync; bad files are reported, not kept."""
         if not files:
             return "Choose one or more .txt, .md or .html files first.", self.corpus_rows(), self.store_line()
@@ -287,7 +287,7 @@ class ChatApp:
                 track = gr.Progress(track_tqdm=True)
 
                 def do_upload(items: list[Any] | None, progress: gr.Progress = track) -> Any:
-                    return self.upload(items, progress)
+                    return self.upload(items)  # tqdm bars inside sync are what `progress` tracks
 
                 add.click(do_upload, [files], [status, table, store_info], api_visibility="private")
             gr.api(self.api_ask, api_name="ask")

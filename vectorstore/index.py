@@ -67,9 +67,6 @@ class IndexSnapshot:
     chunk_order: tuple[str, ...]
     problems: tuple[FileProblem, ...] = field(default=())
 
-    def chunks_of(self, doc_id: str) -> list[Chunk]:
-        return [c for c in self.chunks.values() if c.doc_id == doc_id]
-
 
 class CorpusIndex:
     """Keeps a Chroma store in line with one or more article folders."""
