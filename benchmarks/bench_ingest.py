@@ -54,12 +54,12 @@ embedder = default_embedder(); embedder.encode(["warm up"])
 t1 = time.perf_counter()
 engine = open_corpus(sys.argv[1], store=StoreSettings(store_dir=sys.argv[2]), embedder=embedder)
 t2 = time.perf_counter()
-snap = engine.index.snapshot
+snap = engine.reader.index.snapshot
 chunks = [snap.chunks[c].text for c in snap.chunk_order]
 json.dump(chunks, open(sys.argv[3], "w"))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 questions = [q for q in json.load(open(sys.argv[4]))["questions"] if q["answerable"]]
-got = engine.index.store._chunks.get(ids=list(snap.chunk_order), include=["embeddings"])
+got = engine.reader.index.store._chunks.get(ids=list(snap.chunk_order), include=["embeddings"])
 by_id = dict(zip(got["ids"], got["embeddings"]))
 r5 = recall_at_5(chunks, [by_id[i] for i in snap.chunk_order], embedder.encode([q["q"] for q in questions]), questions)
 print(json.dumps({"load_s": t1 - t0, "ingest_s": t2 - t1, "chunks": len(chunks), "r5": r5,

@@ -114,7 +114,7 @@ def main() -> None:
         index.sync(progress=True)
         build_s = time.perf_counter() - started
         engine = CorpusQA(index)
-        engine.index.embedder = real  # queries use the real model, as users' do
+        engine.reader.index.embedder = real  # queries use the real model, as users' do
         n_chunks = len(index.snapshot.chunks)
         for q in questions[:5]:
             engine.answer(q)

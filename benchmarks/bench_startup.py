@@ -65,7 +65,7 @@ def main() -> None:
         "HF_HUB_OFFLINE": "1",
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    ask = [sys.executable, "-m", "qa", "ask", QUESTION]
+    ask = [sys.executable, "-m", "ui", "ask", QUESTION]
     timed(ask, env)  # builds the store (not counted)
     ours = [timed(ask, env) for _ in range(args.runs)]
     # The plain recipe reads the store corpus-qa built, with its own chunk vectors; it needs
@@ -77,7 +77,7 @@ def main() -> None:
     port = free_port()
     started = time.perf_counter()
     chat = subprocess.Popen(
-        [sys.executable, "-m", "qa", "chat", "--port", str(port)],
+        [sys.executable, "-m", "ui", "chat", "--port", str(port)],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,

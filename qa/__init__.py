@@ -4,26 +4,36 @@
 >>> qa.answer("Who is Cuba's foreign minister?").quotes[0].text  # doctest: +SKIP
 """
 
-from .api import answer, engine_for, open_corpus, retrieve, shared_embedder
-from .engine import NOT_IN_ARTICLES, AnswerSettings, CorpusQA, check_quotes
+from .api import answer, engine_for, open_corpus, open_index, retrieve, shared_embedder
+from .confidence import ConfidenceModel
+from .engine import CorpusQA, Evidence, check_quotes
 from .errors import InvalidHistoryError, InvalidQuestionError, QAError, QuoteIntegrityError
+from .protocols import CorpusReader, Embedder, Snapshot
 from .records import Answer, Passage, Quote
+from .render import NOT_IN_ARTICLES
+from .settings import AnswerSettings
 
 __all__ = [
     "NOT_IN_ARTICLES",
     "Answer",
     "AnswerSettings",
+    "ConfidenceModel",
     "CorpusQA",
+    "CorpusReader",
+    "Embedder",
+    "Evidence",
     "InvalidHistoryError",
     "InvalidQuestionError",
     "Passage",
     "QAError",
     "Quote",
     "QuoteIntegrityError",
+    "Snapshot",
     "answer",
     "check_quotes",
     "engine_for",
     "open_corpus",
+    "open_index",
     "retrieve",
     "shared_embedder",
 ]

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from vectorstore import (
     CorpusIndex,
     Embedder,
+    IndexReader,
     Source,
     StoreSettings,
     collection_for,
@@ -22,12 +24,22 @@ from vectorstore import (
     open_store,
 )
 
-from .engine import AnswerSettings, CorpusQA
+from .engine import CorpusQA
 from .records import Answer, Passage
+from .settings import AnswerSettings
 
 _lock = threading.Lock()
 _embedder: Embedder | None = None
-_engines: dict[str, tuple[CorpusQA, tuple[tuple[str, int, int], ...]]] = {}
+
+
+@dataclass(frozen=True)
+class _Cached:
+    engine: CorpusQA
+    index: CorpusIndex
+    fingerprint: tuple[tuple[str, int, int], ...]
+
+
+_engines: dict[str, _Cached] = {}
 
 
 def shared_embedder() -> Embedder:
@@ -49,7 +61,21 @@ def open_corpus(
     rebuild: bool = False,
     progress: bool = False,
 ) -> CorpusQA:
-    """Index ``corpus`` (default: the shipped articles) and return its engine.
+    """Index ``corpus`` (default: the shipped articles) and return its engine."""
+    index = open_index(corpus, uploads=uploads, store=store, embedder=embedder, rebuild=rebuild, progress=progress)
+    return CorpusQA(IndexReader(index), settings)
+
+
+def open_index(
+    corpus: str | os.PathLike[str] | None = None,
+    *,
+    uploads: str | os.PathLike[str] | None = None,
+    store: StoreSettings | None = None,
+    embedder: Embedder | None = None,
+    rebuild: bool = False,
+    progress: bool = False,
+) -> CorpusIndex:
+    """Bring the store in line with ``corpus`` (default: the shipped articles) and return the index.
 
     ``uploads`` is an extra folder whose articles join the corpus under the
     ``uploads/`` prefix (the chat stores uploads there when the corpus folder
@@ -73,7 +99,7 @@ def open_corpus(
         chunk_vectors=store_settings.chunk_vectors,
     )
     index.sync(progress=progress)
-    return CorpusQA(index, settings)
+    return index
 
 
 def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
@@ -82,7 +108,10 @@ def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
 
     out = []
     for path in iter_article_paths(folder):
-        st = path.stat()
+        try:
+            st = path.stat()
+        except OSError:  # deleted or unreadable while we look: sync reports it
+            continue
         out.append((str(path), st.st_size, st.st_mtime_ns))
     return tuple(out)
 
@@ -95,14 +124,14 @@ def engine_for(corpus: str | os.PathLike[str] | None = None) -> CorpusQA:
     with _lock:
         cached = _engines.get(key)
     if cached is None:
-        engine = open_corpus(folder)
+        index = open_index(folder)
         with _lock:
-            cached = _engines.setdefault(key, (engine, fingerprint))
-    elif cached[1] != fingerprint:
-        cached[0].index.sync()
+            cached = _engines.setdefault(key, _Cached(CorpusQA(IndexReader(index)), index, fingerprint))
+    elif cached.fingerprint != fingerprint:
+        cached.index.sync()
         with _lock:
-            _engines[key] = cached = (cached[0], fingerprint)
-    return cached[0]
+            _engines[key] = cached = _Cached(cached.engine, cached.index, fingerprint)
+    return cached.engine
 
 
 def retrieve(

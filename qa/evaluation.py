@@ -32,9 +32,10 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from .engine import CorpusQA, previous_questions
-from .errors import QAError
+from .engine import CorpusQA, check_quotes
+from .errors import QAError, QuoteIntegrityError
 from .lexical import tokenize
+from .protocols import Snapshot
 
 MAX_QUOTE_CHARS = 400
 _SPACE = re.compile(r"\s+")
@@ -47,6 +48,8 @@ class EvalQuestion:
     answers: tuple[str, ...]
     doc: str | None
     answerable: bool
+    history: tuple[str, ...] = ()
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,10 +144,16 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                 answers=tuple(item.get("answers") or ()),
                 doc=item.get("doc"),
                 answerable=answerable and bool(item.get("answers")),
+                history=tuple(str(h) for h in item.get("history") or ()),
+                kind=str(item.get("kind", "")),
             )
         )
     for i, item in enumerate(data.get("unanswerable", [])):
-        out.append(EvalQuestion(str(item.get("id", f"u{i}")), str(item["q"]), (), None, False))
+        out.append(
+            EvalQuestion(
+                str(item.get("id", f"u{i}")), str(item["q"]), (), None, False, kind=str(item.get("kind", ""))
+            )
+        )
     return out
 
 
@@ -158,6 +167,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 @dataclass
 class _Tally:
+    """One system's running counts; every system is tallied by the same :meth:`add`."""
+
     first: int = 0
     any: int = 0
     r1: int = 0
@@ -169,6 +180,40 @@ class _Tally:
     bad: int = 0
     chars: list[int] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
+
+    def add(
+        self,
+        q: EvalQuestion,
+        quotes: Sequence[tuple[str, str]],
+        ranked: Sequence[tuple[str, str]],
+        *,
+        abstained: bool,
+        latency_ms: float,
+        not_verbatim: int = 0,
+        quote_limit: int | None = MAX_QUOTE_CHARS,
+    ) -> bool:
+        """Count one question: ``quotes`` and ``ranked`` passages as ``(doc_id, text)``; True on a first-quote hit."""
+        self.latencies.append(latency_ms)
+        self.quotes += len(quotes)
+        self.bad += not_verbatim
+        self.chars.extend(len(text) for _, text in quotes)
+        if not q.answerable:
+            self.abstained_u += abstained
+            return False
+        self.false_abst += abstained
+
+        def hit(item: tuple[str, str], limit: int | None) -> bool:
+            return _doc_matches(item[0], q.doc) and contains_answer(item[1], q.answers, limit=limit)
+
+        first = bool(quotes) and hit(quotes[0], quote_limit)
+        self.first += first
+        self.any += any(hit(x, quote_limit) for x in quotes)
+        ranks = [i for i, p in enumerate(ranked[:5]) if hit(p, None)]
+        if ranks:
+            self.r1 += ranks[0] == 0
+            self.r5 += 1
+            self.rr += 1.0 / (ranks[0] + 1)
+        return first
 
 
 def _scores(
@@ -203,131 +248,105 @@ def evaluate(
     baselines: bool = False,
     progress: bool = False,
     questions_file: str = "",
+    name: str = "corpus-qa",
 ) -> EvalReport:
-    snapshot = engine.index.snapshot
+    """Answer every question once (one pipeline run each) and tally quotes, passages and abstentions."""
+    snapshot = engine.reader.snapshot
     texts = {d: doc.text for d, doc in snapshot.documents.items()}
     n_ans = sum(q.answerable for q in questions)
     n_un = len(questions) - n_ans
     ours = _Tally()
     misses: list[dict[str, Any]] = []
-    for q in tqdm(questions, desc="corpus-qa", disable=not progress):
+    for q in tqdm(questions, desc=name, disable=not progress):
         started = time.perf_counter()
-        answer = engine.answer(q.question)
-        ours.latencies.append(1000 * (time.perf_counter() - started))
-        for quote in answer.quotes:
-            ours.quotes += 1
-            ours.chars.append(len(quote.text))
-            if texts[quote.doc_id][quote.start : quote.end] != quote.text:
-                ours.bad += 1
-        if not q.answerable:
-            ours.abstained_u += answer.abstained
-            continue
-        if answer.abstained:
-            ours.false_abst += 1
-        quotes = [x for x in answer.quotes if _doc_matches(x.doc_id, q.doc)]
-        first_ok = (
-            bool(quotes)
-            and quotes[0] == answer.quotes[0]
-            and contains_answer(answer.quotes[0].text, q.answers)
-        )
-        ours.first += first_ok
-        ours.any += any(contains_answer(x.text, q.answers) for x in quotes)
-        if not first_ok:
+        answer = engine.answer(q.question, history=list(q.history) or None)
+        latency = 1000 * (time.perf_counter() - started)
+        try:
+            check_quotes(answer.quotes, texts)
+            bad = 0
+        except QuoteIntegrityError:
+            bad = len(answer.quotes)
+        quotes = [(x.doc_id, x.text) for x in answer.quotes]
+        passages = [(p.doc_id, p.text) for p in answer.passages]
+        first = ours.add(q, quotes, passages, abstained=answer.abstained, latency_ms=latency, not_verbatim=bad)
+        if (q.answerable and not first) or (not q.answerable and not answer.abstained):
             misses.append(
                 {
                     "id": q.qid,
                     "q": q.question,
                     "answers": q.answers,
                     "first": answer.quotes[0].text if answer.quotes else None,
+                    "confidence": answer.confidence,
                 }
             )
-        passages = engine.retrieve(q.question, k=5)
-        ranks = [
-            i
-            for i, p in enumerate(passages)
-            if _doc_matches(p.doc_id, q.doc) and contains_answer(p.text, q.answers, limit=None)
-        ]
-        if ranks:
-            ours.r1 += ranks[0] == 0
-            ours.r5 += 1
-            ours.rr += 1.0 / (ranks[0] + 1)
-    systems = [_scores("corpus-qa", ours, n_ans, n_un, retrieval=True, abstains=True)]
+    systems = [_scores(name, ours, n_ans, n_un, retrieval=True, abstains=True)]
     if baselines:
         systems.extend(_baselines(engine, questions, n_ans, n_un, progress))
     return EvalReport(
         questions_file=questions_file,
-        corpus=engine.index.store.location,
+        corpus=engine.reader.location,
         systems=tuple(systems),
         misses=tuple(misses),
     )
 
 
 def _best_sentence(
-    engine: CorpusQA, chunk_ids: Sequence[str], score: Callable[[str], float]
-) -> tuple[str, int, int] | None:
-    snapshot = engine.index.snapshot
-    best: tuple[float, str, int, int] | None = None
+    snapshot: Snapshot, chunk_ids: Sequence[str], score: Callable[[str], float]
+) -> tuple[str, str] | None:
+    """The highest-scoring sentence of ``chunk_ids`` as ``(doc_id, text)``."""
+    best: tuple[float, str, str] | None = None
     for cid in chunk_ids:
         chunk = snapshot.chunks[cid]
         text = snapshot.documents[chunk.doc_id].text
         for span in chunk.sentences:
-            value = score(text[span.start : span.end])
+            sentence = text[span.start : span.end]
+            value = score(sentence)
             if best is None or value > best[0]:
-                best = (value, chunk.doc_id, span.start, span.end)
+                best = (value, chunk.doc_id, sentence)
     return None if best is None else best[1:]
 
 
 def _baselines(
     engine: CorpusQA, questions: Sequence[EvalQuestion], n_ans: int, n_un: int, progress: bool
 ) -> list[SystemScores]:
-    snapshot = engine.index.snapshot
+    reader = engine.reader
+    snapshot = reader.snapshot
     lexical = engine.lexical(snapshot)
-    embedder = engine.index.embedder
-    store = engine.index.store
     sentence_cache: dict[str, np.ndarray] = {}
 
     def sentence_vector(text: str) -> np.ndarray:
         if text not in sentence_cache:
-            sentence_cache[text] = embedder.encode([text])[0]
+            sentence_cache[text] = reader.embed([text])[0]
         return sentence_cache[text]
 
+    def chunks_of(ids: Sequence[str]) -> list[tuple[str, str]]:
+        return [(snapshot.chunks[c].doc_id, snapshot.chunks[c].text) for c in ids]
+
     tallies = {"bm25": _Tally(), "dense": _Tally(), "langchain": _Tally()}
-    lc_ids, lc_texts, lc_docs, lc_vectors = _langchain_chunks(engine)
+    lc_texts, lc_docs, lc_vectors = _langchain_chunks(engine)
     for q in tqdm(questions, desc="baselines", disable=not progress):
         q_tokens = tokenize(q.question)
         weights = {t: lexical.idf(t) for t in set(q_tokens)}
         started = time.perf_counter()
         bm25 = [cid for cid, _ in lexical.search([(q_tokens, 1.0)], 5)]
-        pick = _best_sentence(engine, bm25, partial(_weight_of, weights))
-        _record(tallies["bm25"], q, bm25, pick, snapshot, started)
+        pick = _best_sentence(snapshot, bm25, partial(_weight_of, weights))
+        elapsed = 1000 * (time.perf_counter() - started)
+        tallies["bm25"].add(q, [pick] if pick else [], chunks_of(bm25), abstained=False, latency_ms=elapsed)
 
         started = time.perf_counter()
-        vector = embedder.encode([q.question])[0]
-        dense = [cid for cid, _ in store.query_chunks(vector, 5) if cid in snapshot.chunks]
-        pick = _best_sentence(engine, dense, partial(_similarity, sentence_vector, vector))
-        _record(tallies["dense"], q, dense, pick, snapshot, started)
+        vector = reader.embed([q.question])[0]
+        dense = [cid for cid, _ in reader.query_chunks(vector, 5) if cid in snapshot.chunks]
+        pick = _best_sentence(snapshot, dense, partial(_similarity, sentence_vector, vector))
+        elapsed = 1000 * (time.perf_counter() - started)
+        tallies["dense"].add(q, [pick] if pick else [], chunks_of(dense), abstained=False, latency_ms=elapsed)
 
         started = time.perf_counter()
-        order: Any = np.argsort(-(lc_vectors @ vector))[:5] if len(lc_ids) else []
-        t = tallies["langchain"]
-        t.latencies.append(1000 * (time.perf_counter() - started))
-        if q.answerable and len(order):
-            first = int(order[0])
-            t.quotes += 1
-            t.chars.append(len(lc_texts[first]))
-            t.first += _doc_matches(lc_docs[first], q.doc) and contains_answer(
-                lc_texts[first], q.answers, limit=None
-            )
-            hits = [
-                r
-                for r, i in enumerate(order)
-                if _doc_matches(lc_docs[i], q.doc) and contains_answer(lc_texts[i], q.answers, limit=None)
-            ]
-            t.any += bool(hits)
-            if hits:
-                t.r1 += hits[0] == 0
-                t.r5 += 1
-                t.rr += 1.0 / (hits[0] + 1)
+        order = [int(i) for i in np.argsort(-(lc_vectors @ vector))[:5]] if len(lc_texts) else []
+        elapsed = 1000 * (time.perf_counter() - started)
+        ranked = [(lc_docs[i], lc_texts[i]) for i in order]
+        tallies["langchain"].add(
+            q, ranked[:1], ranked, abstained=False, latency_ms=elapsed, quote_limit=None
+        )
     note = "retrieval on the same chunks; the quote is the best sentence of its top 5 chunks by that signal alone"
     return [
         _scores("bm25", tallies["bm25"], n_ans, n_un, retrieval=True, abstains=False, notes=note),
@@ -351,37 +370,6 @@ def _weight_of(weights: dict[str, float], sentence: str) -> float:
 
 def _similarity(vector_of: Callable[[str], np.ndarray], vector: np.ndarray, sentence: str) -> float:
     return float(np.dot(vector_of(sentence), vector))
-
-
-def _record(
-    t: _Tally,
-    q: EvalQuestion,
-    ranked: Sequence[str],
-    pick: tuple[str, int, int] | None,
-    snapshot: Any,
-    started: float,
-) -> None:
-    t.latencies.append(1000 * (time.perf_counter() - started))
-    if not q.answerable:
-        return
-    if pick is not None:
-        doc_id, start, end = pick
-        text = snapshot.documents[doc_id].text[start:end]
-        t.quotes += 1
-        t.chars.append(len(text))
-        ok = _doc_matches(doc_id, q.doc) and contains_answer(text, q.answers)
-        t.first += ok
-        t.any += ok
-    ranks = [
-        i
-        for i, cid in enumerate(ranked)
-        if _doc_matches(snapshot.chunks[cid].doc_id, q.doc)
-        and contains_answer(snapshot.chunks[cid].text, q.answers, limit=None)
-    ]
-    if ranks:
-        t.r1 += ranks[0] == 0
-        t.r5 += 1
-        t.rr += 1.0 / (ranks[0] + 1)
 
 
 def split_recursive(text: str, size: int = 1000, overlap: int = 200) -> list[str]:
@@ -417,18 +405,16 @@ def split_recursive(text: str, size: int = 1000, overlap: int = 200) -> list[str
     return [p.strip() for p in split(text, separators) if p.strip()]
 
 
-def _langchain_chunks(engine: CorpusQA) -> tuple[list[str], list[str], list[str], np.ndarray]:
-    snapshot = engine.index.snapshot
-    ids: list[str] = []
+def _langchain_chunks(engine: CorpusQA) -> tuple[list[str], list[str], np.ndarray]:
+    snapshot = engine.reader.snapshot
     texts: list[str] = []
     docs: list[str] = []
     for doc in snapshot.documents.values():
-        for i, piece in enumerate(split_recursive(doc.text)):
-            ids.append(f"{doc.doc_id}#{i}")
+        for piece in split_recursive(doc.text):
             texts.append(piece)
             docs.append(doc.doc_id)
-    vectors = engine.index.embedder.encode(texts) if texts else np.zeros((0, engine.index.embedder.dimension))
-    return ids, texts, docs, np.asarray(vectors)
+    vectors = engine.reader.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    return texts, docs, np.asarray(vectors)
 
 
 __all__ = [
@@ -438,5 +424,4 @@ __all__ = [
     "contains_answer",
     "evaluate",
     "load_questions",
-    "previous_questions",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -185,7 +186,16 @@ class LexicalIndex:
         for toks in tokens:
             df.update(set(toks))
         self._df = df
+        self._vocabulary = sorted(df)
         self.size = len(tokens)
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether any indexed word starts with ``prefix`` (stem-aware lookups)."""
+        at = bisect.bisect_left(self._vocabulary, prefix)
+        return at < len(self._vocabulary) and self._vocabulary[at].startswith(prefix)
+
+    def document_frequency(self, token: str) -> int:
+        return self._df.get(token, 0)
 
     def idf(self, token: str) -> float:
         """Smoothed IDF; a word the corpus never uses gets the highest value."""

@@ -1,36 +1,69 @@
-"""The seams of qa: what it needs from an embedder and a vector store.
+"""The seams of qa: what it needs from an embedder and from stored articles.
 
-qa never imports chromadb; anything with these methods will do (tests swap
-in fakes).
+qa owns these Protocols and depends on nothing else of storage: it never
+imports chromadb, ``vectorstore.chroma_store`` or ``ui``. ``vectorstore``
+implements them (:class:`vectorstore.reader.IndexReader`); tests swap in
+fakes (``tests/fakes.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
 
+from vectorstore.records import Chunk, Document
+
 
 class Embedder(Protocol):
+    """Unit-length vectors for texts (the bundled MiniLM, or a fake)."""
+
     model_name: str
     dimension: int
-    max_tokens: int
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+class Snapshot(Protocol):
+    """The articles and chunks of one store revision, immutable."""
+
+    @property
+    def revision(self) -> str: ...
+
+    @property
+    def documents(self) -> Mapping[str, Document]: ...
+
+    @property
+    def chunks(self) -> Mapping[str, Chunk]: ...
+
+    @property
+    def chunk_order(self) -> tuple[str, ...]: ...
 
 
-class VectorStore(Protocol):
-    """Nearest-neighbour search over chunk and sentence vectors."""
+# A quotable sentence is named by ``(chunk_id, position)``: the position-th sentence
+# of that chunk. Plain tuples, so an implementation needs nothing from qa.
+SentenceKey = tuple[str, int]
+SentenceHit = tuple[str, int, float]  # (chunk_id, position, cosine similarity)
 
-    location: str
 
-    def query_chunks(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]: ...
+class CorpusReader(Protocol):
+    """Everything an answer needs from storage; one implementation per backend."""
 
-    def query_sentences(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]: ...
+    @property
+    def location(self) -> str: ...
 
-    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]: ...
+    @property
+    def snapshot(self) -> Snapshot: ...
 
-    def count(self) -> int: ...
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def query_chunks(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ``k`` nearest chunks as ``(chunk_id, cosine similarity)``, best first."""
+        ...
+
+    def query_sentences(self, vector: np.ndarray, k: int) -> list[SentenceHit]:
+        """The ``k`` nearest quotable sentences, best first."""
+        ...
+
+    def sentence_vectors(self, keys: Sequence[SentenceKey]) -> dict[SentenceKey, np.ndarray]: ...

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+Support = Literal["strong", "partial", "none"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,13 @@ class Passage:
 
 @dataclass(frozen=True)
 class Quote:
-    """One or two whole sentences, verbatim: ``Document.text[start:end] == text``."""
+    """One or two whole sentences, verbatim: ``Document.text[start:end] == text``.
+
+    ``doc_id`` is the article's path inside its corpus folder; ``paragraph``
+    of ``paragraphs`` says where in the article the quote stands.
+    ``source_path`` (the file on this machine) is for Python callers and is
+    left out of :meth:`to_dict`, so JSON answers never disclose server paths.
+    """
 
     text: str
     doc_id: str
@@ -34,25 +42,34 @@ class Quote:
     end: int
     score: float
     byline: str | None = None
-    source_path: str = ""
+    paragraph: int = 1
+    paragraphs: int = 1
+    source_path: str = field(default="", repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        del out["source_path"]
+        return out
 
 
 @dataclass(frozen=True)
 class Answer:
-    """An answer made only of quotes.
+    """An answer made only of quotes, from one pipeline run.
 
-    ``abstained`` is True when the articles do not answer the question; then
+    ``confidence`` is the calibrated probability that the first quote answers
+    the question. ``abstained`` is True when it falls below the threshold: then
     ``quotes`` is empty and ``closest`` holds the nearest passages, which are
-    not an answer.
+    not an answer. ``passages`` are the fused passages the quotes were chosen
+    from (the chat's Sources, the CLI's ``-k``), best first.
     """
 
     question: str
     text: str
     quotes: tuple[Quote, ...]
     abstained: bool
+    confidence: float = 0.0
+    support: Support = "none"
+    passages: tuple[Passage, ...] = field(default=())
     closest: tuple[Passage, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,6 +77,9 @@ class Answer:
             "question": self.question,
             "text": self.text,
             "abstained": self.abstained,
+            "confidence": self.confidence,
+            "support": self.support,
             "quotes": [q.to_dict() for q in self.quotes],
+            "passages": [p.to_dict() for p in self.passages],
             "closest": [p.to_dict() for p in self.closest],
         }

@@ -24,9 +24,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class ChatURL(str):
+    """The running chat's URL (a plain ``str`` to callers that want only that), with its process id."""
+
+    pid: int
+    log: Path
+
+    def __new__(cls, url: str, *, pid: int, log: Path) -> ChatURL:
+        made = super().__new__(cls, url)
+        made.pid = pid
+        made.log = log
+        return made
+
+
 @contextmanager
-def running_chat(root: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """The chat on the shipped corpus with its own store and upload folders; yields its URL."""
+def running_chat(root: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[ChatURL]:
+    """The chat on the shipped corpus with its own store and upload folders; yields its URL (with ``.pid``)."""
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
     full_env = {
@@ -40,7 +53,7 @@ def running_chat(root: Path, *args: str, env: dict[str, str] | None = None) -> I
     log_path = root / "chat.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "qa", "chat", "--port", str(port), *args],
+            [sys.executable, "-m", "ui", "chat", "--port", str(port), *args],
             cwd=REPO,
             env=full_env,
             stdout=log,
@@ -59,7 +72,7 @@ def running_chat(root: Path, *args: str, env: dict[str, str] | None = None) -> I
                     if time.monotonic() > deadline:
                         raise RuntimeError("chat did not start:\n" + log_path.read_text()) from None
                     time.sleep(0.5)
-            yield url
+            yield ChatURL(url, pid=proc.pid, log=log_path)
         finally:
             proc.terminate()
             try:

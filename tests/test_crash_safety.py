@@ -27,10 +27,10 @@ from vectorstore import StoreSettings
 engine = open_corpus(sys.argv[1], store=StoreSettings(store_dir=sys.argv[2]))
 answer = engine.answer("Who is Cuba's foreign minister?")
 print(json.dumps({
-    "stored": engine.index.store.count(),
-    "expected": len(engine.index.snapshot.chunks),
+    "stored": engine.reader.index.store.count(),
+    "expected": len(engine.reader.index.snapshot.chunks),
     "first": answer.quotes[0].text if answer.quotes else None,
-    "report": engine.index.last_report.summary(),
+    "report": engine.reader.index.last_report.summary(),
 }))
 """
 
@@ -99,7 +99,7 @@ def test_random_sigkills_during_ingest_never_break_the_store(tmp_path: Path, rea
         extra.write_text("Changing article\n\n" + " ".join(sentences) + "\n", encoding="utf-8")
         extra_chunks = len(chunk_document(load_document(extra, corpus), real_embedder.count_tokens))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "qa", "ingest", str(corpus), "--store", str(store)],
+            [sys.executable, "-m", "ui", "ingest", str(corpus), "--store", str(store)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,

@@ -19,7 +19,7 @@ GOLD = Path(__file__).with_name("gold_default.json")
 
 def first_quote_hits(engine, path: Path) -> tuple[int, int, int, int, int]:  # type: ignore[no-untyped-def]
     questions = load_questions(path)
-    texts = {d: doc.text for d, doc in engine.index.snapshot.documents.items()}
+    texts = {d: doc.text for d, doc in engine.reader.index.snapshot.documents.items()}
     hits = answered = abstained = 0
     for q in questions:
         answer = engine.answer(q.question)
@@ -88,13 +88,13 @@ def test_retrieve_returns_fused_verbatim_passages(default_engine) -> None:  # ty
     passages = default_engine.retrieve("Soviet Union economic lifeline", k=3)
     assert len(passages) == 3
     assert "lifeline" in passages[0].text
-    docs = {d: doc.text for d, doc in default_engine.index.snapshot.documents.items()}
+    docs = {d: doc.text for d, doc in default_engine.reader.index.snapshot.documents.items()}
     assert all(docs[p.doc_id][p.start : p.end] == p.text for p in passages)
     assert passages[0].score >= passages[1].score >= passages[2].score
 
 
 def test_chunks_fit_the_real_tokenizer(default_engine, real_embedder) -> None:  # type: ignore[no-untyped-def]
-    chunks = list(default_engine.index.snapshot.chunks.values())
+    chunks = list(default_engine.reader.index.snapshot.chunks.values())
     counts = real_embedder.count_tokens([c.text for c in chunks])
     assert max(counts) + 2 <= real_embedder.max_tokens  # [CLS] and [SEP] included
 
@@ -102,7 +102,7 @@ def test_chunks_fit_the_real_tokenizer(default_engine, real_embedder) -> None:  
 def run_cli(*args: str, stdin: str | None = None, store: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CORPUS_QA_STORE_DIR": str(store), "HF_HUB_OFFLINE": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "qa", *args],
+        [sys.executable, "-m", "ui", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -48,7 +48,7 @@ def test_bad_questions_get_a_clear_message(default_engine, question: object, mes
 )
 def test_right_to_left_and_emoji_questions_are_answered_or_abstained(default_engine, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = default_engine.answer(question)
-    texts = {d: doc.text for d, doc in default_engine.index.snapshot.documents.items()}
+    texts = {d: doc.text for d, doc in default_engine.reader.index.snapshot.documents.items()}
     assert all(texts[q.doc_id][q.start : q.end] == q.text for q in answer.quotes)
 
 
@@ -116,14 +116,14 @@ def test_bad_corpus_files_are_reported_and_nothing_is_lost(real_embedder, tmp_pa
     store = StoreSettings(store_dir=tmp_path / "store")
     try:
         engine = open_corpus(corpus, store=store, embedder=real_embedder)
-        problems = {p.path: p.reason for p in engine.index.last_report.problems}
+        problems = {p.path: p.reason for p in engine.reader.index.last_report.problems}
         assert set(problems) == {"empty.txt", "binary.txt", "latin1.txt", "huge.txt"}
         assert "UTF-8" in problems["latin1.txt"] and "limit" in problems["huge.txt"]
         crlf = engine.answer("When did the dockers of Antwerp end their strike?")
         quote = crlf.quotes[0]
         assert quote.doc_id == "crlf.txt" and "Sunday" in quote.text
         assert (corpus / "crlf.txt").read_bytes().decode()[quote.start : quote.end] == quote.text
-        assert "hidden script text" not in engine.index.snapshot.documents["script.html"].text
+        assert "hidden script text" not in engine.reader.index.snapshot.documents["script.html"].text
         assert not engine.answer("Who is Cuba's foreign minister?").abstained
     finally:
         close_client(path=tmp_path / "store")
@@ -141,10 +141,10 @@ def test_corpus_folder_disappearing_while_running(real_embedder, tmp_path: Path)
         )
         shutil.rmtree(corpus)
         with pytest.raises(VectorStoreError, match="does not exist"):
-            engine.index.sync()
+            engine.reader.index.sync()
         # What was loaded keeps answering; nothing stored was dropped.
         assert "Bruno Rodriguez Parrilla" in engine.answer("Who is Cuba's foreign minister?").quotes[0].text
-        assert engine.index.store.count() == len(engine.index.snapshot.chunks)
+        assert engine.reader.index.store.count() == len(engine.reader.index.snapshot.chunks)
     finally:
         close_client(path=tmp_path / "store")
 
@@ -173,8 +173,8 @@ def test_everything_works_without_any_network(tmp_path: Path) -> None:
         set -e
         ip link set lo up 2>/dev/null || true
         export CORPUS_QA_STORE_DIR={tmp_path}/store CORPUS_QA_UPLOAD_DIR={tmp_path}/up HF_HUB_OFFLINE=1
-        {sys.executable} -m qa ingest
-        {sys.executable} -m qa ask "Who is Cuba's foreign minister?" > {tmp_path}/answer.txt
+        {sys.executable} -m ui ingest
+        {sys.executable} -m ui ask "Who is Cuba's foreign minister?" > {tmp_path}/answer.txt
         {sys.executable} - <<'PY'
         import sys
         sys.path.insert(0, {str(REPO)!r})

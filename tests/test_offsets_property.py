@@ -86,7 +86,7 @@ def test_quotes_are_verbatim_at_their_offsets(
     store = root / "store"
     try:
         engine = open_corpus(corpus, store=StoreSettings(store_dir=store), embedder=HashingEmbedder())
-        texts = {d.doc_id: d.text for d in engine.index.snapshot.documents.values()}
+        texts = {d.doc_id: d.text for d in engine.reader.index.snapshot.documents.values()}
         for doc_id, text in texts.items():
             assert text == (corpus / doc_id).read_bytes().decode("utf-8")
         answer = engine.answer(" ".join(question) + "?")

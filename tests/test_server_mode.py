@@ -64,8 +64,8 @@ def test_ingest_retrieve_and_answer_through_a_chroma_server(
     shutil.copytree(default_corpus_dir(), corpus)
     settings = StoreSettings(chroma_url=chroma_url)
     engine = open_corpus(corpus, store=settings, embedder=real_embedder)
-    assert engine.index.store.location == f"Chroma server {chroma_url}"
-    assert engine.index.last_report.added and engine.index.store.count() == len(engine.index.snapshot.chunks)
+    assert engine.reader.index.store.location == f"Chroma server {chroma_url}"
+    assert engine.reader.index.last_report.added and engine.reader.index.store.count() == len(engine.reader.index.snapshot.chunks)
     passages = engine.retrieve("Soviet Union economic lifeline", k=3)
     assert "lifeline" in passages[0].text
     answer = engine.answer("Who is Cuba's foreign minister?")
@@ -73,7 +73,7 @@ def test_ingest_retrieve_and_answer_through_a_chroma_server(
 
     # A second client (as a second machine would) sees the same store and embeds nothing new.
     again = open_corpus(corpus, store=settings, embedder=real_embedder)
-    assert again.index.last_report.unchanged and not again.index.last_report.changed
+    assert again.reader.index.last_report.unchanged and not again.reader.index.last_report.changed
     assert again.answer("Who is Cuba's foreign minister?").quotes[0].text == answer.quotes[0].text
 
 

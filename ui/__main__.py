@@ -1,5 +1,5 @@
-"""``python -m ui [--corpus DIR] [--host H] [--port N]`` starts the chat."""
+"""``python -m ui`` is the ``corpus-qa`` command (``python -m ui chat`` starts the chat)."""
 
-from qa.cli import main
+from .cli import main
 
-raise SystemExit(main(["chat", *__import__("sys").argv[1:]]))
+raise SystemExit(main())

@@ -22,15 +22,22 @@ from .embedding import (
 )
 from .errors import (
     CorpusNotFoundError,
+    CorpusRefusedError,
+    CorpusUnreadableError,
     InvalidNameError,
+    InvalidSettingError,
+    StoreDamagedError,
     StoreInUseError,
     StoreMismatchError,
+    StoreReadOnlyError,
     StoreUnavailableError,
+    TooManyFilesError,
     UnreadableFileError,
     VectorStoreError,
 )
 from .index import CorpusIndex, IndexSnapshot, Source, SyncReport
 from .loading import SUPPORTED_SUFFIXES, FileProblem, load_document, load_folder
+from .reader import IndexReader
 from .records import Chunk, Document, Span
 from .sentences import quotable_sentences, split_sentences
 
@@ -45,20 +52,27 @@ __all__ = [
     "Chunk",
     "CorpusIndex",
     "CorpusNotFoundError",
+    "CorpusRefusedError",
+    "CorpusUnreadableError",
     "Document",
     "Embedder",
     "FileProblem",
+    "IndexReader",
     "IndexSnapshot",
     "InvalidNameError",
+    "InvalidSettingError",
     "OnnxEmbedder",
     "SentenceTransformerEmbedder",
     "Source",
     "Span",
+    "StoreDamagedError",
     "StoreInUseError",
     "StoreMismatchError",
+    "StoreReadOnlyError",
     "StoreSettings",
     "StoreUnavailableError",
     "SyncReport",
+    "TooManyFilesError",
     "UnreadableFileError",
     "VectorStoreError",
     "bundled_model_path",

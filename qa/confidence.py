@@ -1,0 +1,68 @@
+"""The calibrated probability that the first quote answers the question.
+
+A logistic model over :func:`qa.pipeline.decision_features`, fitted by
+``training/fit_confidence.py`` on the SQuAD 2.0 training articles (never on
+the benchmark) and shipped as ``qa/models/confidence.json``. Its reliability
+table is in docs/quality.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import QAError
+from .records import Support
+
+DEFAULT_MODEL = "confidence.json"
+
+
+@dataclass(frozen=True)
+class ConfidenceModel:
+    """``sigmoid(bias + Σ weight·(feature - mean) / scale)``; features the model does not name are ignored."""
+
+    weights: Mapping[str, float]
+    bias: float
+    means: Mapping[str, float]
+    scales: Mapping[str, float]
+    embedder: str = ""
+    """The embedding model the weights were fitted with (dense scores differ between models)."""
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        z = self.bias
+        for name, weight in self.weights.items():
+            value = features.get(name, 0.0)
+            z += weight * (value - self.means.get(name, 0.0)) / (self.scales.get(name, 1.0) or 1.0)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> ConfidenceModel:
+        try:
+            if path is None:
+                raw = (resources.files("qa") / "models" / DEFAULT_MODEL).read_text(encoding="utf-8")
+            else:
+                raw = Path(path).read_text(encoding="utf-8")
+            data = json.loads(raw)
+            return cls(
+                weights={str(k): float(v) for k, v in data["weights"].items()},
+                bias=float(data["bias"]),
+                means={str(k): float(v) for k, v in data.get("means", {}).items()},
+                scales={str(k): float(v) for k, v in data.get("scales", {}).items()},
+                embedder=str(data.get("embedder", "")),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise QAError(
+                f"Cannot read the confidence model {path or DEFAULT_MODEL} ({exc}): reinstall corpus-qa "
+                "or rebuild it with `python training/fit_confidence.py`."
+            ) from exc
+
+
+def support_level(confidence: float, abstain_below: float, strong_from: float) -> Support:
+    """What the chat tells the reader: strong support, partial support (read the source), or none."""
+    if confidence < abstain_below:
+        return "none"
+    return "strong" if confidence >= strong_from else "partial"

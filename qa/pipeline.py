@@ -1,0 +1,408 @@
+"""The answer pipeline as small, pure stages over typed records.
+
+``query`` → ``fuse`` (dense + BM25 by reciprocal rank) → ``sentence_keys``
+→ ``score_sentences`` → ``pick_quotes``; ``decision_features`` feeds the
+confidence model. :class:`qa.engine.CorpusQA` runs them once per question;
+evaluation and tuning scripts call the same functions, so no formula is
+written twice. Nothing here touches storage: inputs come from a
+:class:`qa.protocols.CorpusReader` through the engine.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vectorstore.records import Document
+
+from . import features as ft
+from .errors import InvalidHistoryError, InvalidQuestionError
+from .lexical import LexicalIndex, tokenize
+from .protocols import SentenceKey, Snapshot
+from .records import Passage, Quote
+from .settings import AnswerSettings
+
+Weighted = tuple[tuple[tuple[str, ...], float], ...]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A validated question, embedded once, with its weighted words (a follow-up borrows the last question's)."""
+
+    text: str
+    vector: np.ndarray
+    parts: Weighted
+    follow_up: bool = False
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A chunk after fusion, with where each ranking put it (None: not in that ranking)."""
+
+    chunk_id: str
+    score: float
+    dense_rank: int | None
+    lexical_rank: int | None
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A scored quote candidate: one sentence, or two adjacent ones (``end`` covers both)."""
+
+    chunk_id: str
+    position: int
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    dense: float
+    coverage: float
+    passage: float
+    type_match: float
+    score: float
+    sentences: int = 1
+
+
+# -- validation ------------------------------------------------------------------
+
+
+def validate_text(value: object, what: str, limit: int) -> str:
+    """Strip and check a question (or a history turn): text, no NUL, no lone surrogates, not too long."""
+    if not isinstance(value, str):
+        raise InvalidQuestionError(f"The {what} must be text, not {type(value).__name__}.")
+    if "\x00" in value:
+        raise InvalidQuestionError(f"The {what} contains NUL characters: remove them and ask again.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidQuestionError(
+            f"The {what} contains invalid characters (lone surrogates): retype it and ask again."
+        ) from None
+    text = value.strip()
+    if len(text) > limit:
+        raise InvalidQuestionError(
+            f"The {what} is {len(text):,} characters long; the limit is {limit:,}. Ask it in a sentence or two."
+        )
+    return text
+
+
+def validate_question(question: object, limit: int) -> str:
+    text = validate_text(question, "question", limit)
+    if not text:
+        raise InvalidQuestionError("Please type a question about the articles.")
+    return text
+
+
+def previous_questions(history: object, limit: int = 2000) -> list[str]:
+    """The user's earlier questions, newest last, from any common chat-history shape.
+
+    Accepts a list of strings, of ``(user, assistant)`` pairs, or of
+    ``{"role": ..., "content": ...}`` messages (Gradio's format). Each
+    question is validated like a new one (an invalid turn is an
+    :class:`InvalidHistoryError` naming it).
+    """
+    if history is None:
+        return []
+    if not isinstance(history, list | tuple):
+        raise InvalidHistoryError(
+            f"history must be a list of turns, not {type(history).__name__}: pass "
+            '[{"role": "user", "content": "..."}, ...] or [(question, answer), ...].'
+        )
+    questions: list[str] = []
+    for i, turn in enumerate(history):
+        if isinstance(turn, str):
+            content: object = turn
+        elif isinstance(turn, dict):
+            role = turn.get("role")
+            if role not in {"user", "assistant", "system"}:
+                raise InvalidHistoryError(f"history[{i}] has role {role!r}: use 'user' or 'assistant'.")
+            if role != "user":
+                continue
+            content = _content_text(turn.get("content"), i)
+        elif isinstance(turn, list | tuple) and len(turn) == 2:
+            if turn[0] is None:
+                continue
+            content = _content_text(turn[0], i)
+        else:
+            raise InvalidHistoryError(
+                f"history[{i}] is a {type(turn).__name__}: each turn must be a message dict, "
+                "a (question, answer) pair or a string."
+            )
+        try:
+            text = validate_text(content, "question", limit)
+        except InvalidQuestionError as exc:
+            raise InvalidHistoryError(f"history[{i}]: {exc}") from None
+        if text:
+            questions.append(text)
+    return questions
+
+
+def _content_text(content: object, i: int) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # Gradio's list of content parts
+        return " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content if p)
+    if isinstance(content, dict) and isinstance(content.get("text"), str):
+        return str(content["text"])
+    raise InvalidHistoryError(f"history[{i}] has content of type {type(content).__name__}: use text.")
+
+
+# -- stages ----------------------------------------------------------------------
+
+
+def build_query(
+    question: object, history: object, settings: AnswerSettings, embed: Callable[[Sequence[str]], np.ndarray]
+) -> Query:
+    """Validate, read a follow-up in the light of the previous question, embed once."""
+    text = validate_question(question, settings.max_question_chars)
+    earlier = previous_questions(history, settings.max_question_chars)
+    texts = [text]
+    parts: list[tuple[tuple[str, ...], float]] = [(tuple(tokenize(text)), 1.0)]
+    follow_up = bool(earlier) and (
+        bool(ft.FOLLOW_UP.search(text)) or len(text.split()) <= settings.follow_up_max_words
+    )
+    if follow_up:
+        texts.append(earlier[-1])
+        parts.append((tuple(tokenize(earlier[-1])), settings.history_weight))
+    vectors = embed(texts)
+    vector = np.asarray(vectors[0], dtype=np.float32).copy()
+    if follow_up:
+        vector = vector + settings.history_weight * vectors[1]
+        vector /= float(np.linalg.norm(vector)) or 1.0
+    return Query(text=text, vector=vector, parts=tuple(parts), follow_up=follow_up)
+
+
+def fuse(
+    dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]], settings: AnswerSettings
+) -> list[Ranked]:
+    """Reciprocal-rank fusion of the dense and BM25 rankings, best first (ties by id)."""
+    dense_rank = {cid: r for r, (cid, _) in enumerate(dense)}
+    lexical_rank = {cid: r for r, (cid, _) in enumerate(lexical)}
+    dense_score = dict(dense)
+    lexical_score = dict(lexical)
+    out = []
+    for cid in dense_rank.keys() | lexical_rank.keys():
+        score = 0.0
+        if cid in dense_rank:
+            score += settings.dense_fusion_weight / (settings.rrf_k + dense_rank[cid] + 1)
+        if cid in lexical_rank:
+            score += settings.lexical_fusion_weight / (settings.rrf_k + lexical_rank[cid] + 1)
+        out.append(
+            Ranked(
+                cid,
+                score,
+                dense_rank.get(cid),
+                lexical_rank.get(cid),
+                dense_score.get(cid, 0.0),
+                lexical_score.get(cid, 0.0),
+            )
+        )
+    out.sort(key=lambda r: (-r.score, r.chunk_id))
+    return out
+
+
+def sentence_keys(
+    snapshot: Snapshot,
+    ranked: Sequence[Ranked],
+    hits: Sequence[tuple[str, int, float]],
+    settings: AnswerSettings,
+) -> list[SentenceKey]:
+    """Every sentence of the top passages, plus the nearest sentences of the whole corpus."""
+    keys: dict[SentenceKey, None] = {}
+    for item in ranked[: settings.passages]:
+        for position in range(len(snapshot.chunks[item.chunk_id].sentences)):
+            keys.setdefault((item.chunk_id, position), None)
+    for chunk_id, position, _ in hits:
+        chunk = snapshot.chunks.get(chunk_id)
+        if chunk is not None and 0 <= position < len(chunk.sentences):
+            keys.setdefault((chunk_id, position), None)
+    return list(keys)
+
+
+def term_weights(query: Query, lexical: LexicalIndex) -> dict[str, float]:
+    """IDF weight of each question word (a borrowed word weighs ``history_weight`` as much)."""
+    weights: dict[str, float] = {}
+    for tokens, weight in query.parts:
+        for t in set(tokens):
+            weights[t] = max(weights.get(t, 0.0), weight * lexical.idf(t))
+    return weights
+
+
+def coverage(weights: Mapping[str, float], text: str) -> float:
+    """Share of the question's IDF weight that ``text`` holds (stem-aware)."""
+    total = sum(weights.values()) or 1.0
+    words = set(tokenize(text))
+    return sum(w for t, w in weights.items() if ft.matches(t, words)) / total
+
+
+def score_sentences(
+    snapshot: Snapshot,
+    query: Query,
+    ranked: Sequence[Ranked],
+    keys: Sequence[SentenceKey],
+    vectors: Mapping[SentenceKey, np.ndarray],
+    lexical: LexicalIndex,
+    settings: AnswerSettings,
+) -> list[Candidate]:
+    """Score each candidate sentence; where two adjacent ones answer better together, quote both."""
+    s = settings
+    best_fused = ranked[0].score if ranked else 1.0
+    passage_score = {r.chunk_id: r.score / best_fused for r in ranked}
+    weights = term_weights(query, lexical)
+    cues = ft.type_cues(query.text)
+    who = ft.asks_who(query.text)
+    words = ft.question_words(query.text)
+
+    def make(chunk_id: str, position: int, span_end: int, dense: float, n: int) -> Candidate:
+        chunk = snapshot.chunks[chunk_id]
+        doc = snapshot.documents[chunk.doc_id]
+        start = chunk.sentences[position].start
+        text = doc.text[start:span_end]
+        cov = coverage(weights, text)
+        passage = passage_score.get(chunk_id, 0.0)
+        kind = ft.type_match(text, cues, who, words)
+        score = s.dense_weight * dense + s.lexical_weight * cov + s.passage_weight * passage + s.type_weight * kind
+        return Candidate(chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n)
+
+    singles: dict[SentenceKey, Candidate] = {}
+    for key in keys:
+        vector = vectors.get(key)
+        if vector is None:
+            continue
+        chunk_id, position = key
+        span = snapshot.chunks[chunk_id].sentences[position]
+        singles[key] = make(chunk_id, position, span.end, float(np.dot(vector, query.vector)), 1)
+
+    out: list[Candidate] = []
+    for (chunk_id, position), single in singles.items():
+        best = single
+        following = singles.get((chunk_id, position + 1))
+        chunk = snapshot.chunks[chunk_id]
+        if following is not None and following.end - single.start <= s.max_quote_chars:
+            pair = make(chunk_id, position, following.end, max(single.dense, following.dense), 2)
+            short = single.end - single.start < s.short_sentence_chars
+            if short or pair.score >= max(single.score, following.score) + s.pair_gain:
+                best = pair
+        elif single.end - single.start < s.short_sentence_chars and position + 1 < len(chunk.sentences):
+            end = chunk.sentences[position + 1].end
+            if end - single.start <= s.max_quote_chars:
+                best = make(chunk_id, position, end, single.dense, 2)
+        out.append(best)
+    out.sort(key=lambda c: (-c.score, c.chunk_id, c.position))
+    return out
+
+
+def pick_quotes(
+    snapshot: Snapshot, candidates: Sequence[Candidate], settings: AnswerSettings
+) -> list[Quote]:
+    """The best candidate and those close behind it, without repeats.
+
+    A near-duplicate of an earlier quote is dropped, unless it comes from
+    another article: two articles saying the same thing corroborate it.
+    """
+    if not candidates:
+        return []
+    best = candidates[0].score
+    quotes: list[Quote] = []
+    seen: list[tuple[str, set[str]]] = []
+    for item in candidates:
+        if len(quotes) >= settings.max_quotes or item.score < best - settings.quote_margin:
+            break
+        words = set(tokenize(item.text))
+        if any(q.doc_id == item.doc_id and q.start < item.end and item.start < q.end for q in quotes):
+            continue
+        if any(
+            doc == item.doc_id and ft.overlap(words, other) >= settings.near_duplicate_overlap
+            for doc, other in seen
+        ):
+            continue
+        seen.append((item.doc_id, words))
+        quotes.append(make_quote(snapshot.documents[item.doc_id], item.start, item.end, item.score))
+    return quotes
+
+
+def make_quote(doc: Document, start: int, end: int, score: float) -> Quote:
+    paragraph, paragraphs = paragraph_of(doc.text, start)
+    return Quote(
+        text=doc.text[start:end],
+        doc_id=doc.doc_id,
+        title=doc.title,
+        start=start,
+        end=end,
+        score=round(score, 4),
+        byline=doc.byline,
+        paragraph=paragraph,
+        paragraphs=paragraphs,
+        source_path=doc.source_path,
+    )
+
+
+def make_passage(snapshot: Snapshot, item: Ranked) -> Passage:
+    chunk = snapshot.chunks[item.chunk_id]
+    doc = snapshot.documents[chunk.doc_id]
+    return Passage(
+        text=chunk.text,
+        doc_id=doc.doc_id,
+        title=doc.title,
+        start=chunk.start,
+        end=chunk.end,
+        score=round(item.score, 6),
+        chunk_id=item.chunk_id,
+        byline=doc.byline,
+    )
+
+
+_PARAGRAPH = re.compile(r"(?m)^[ \t]*\S")
+
+
+@functools.lru_cache(maxsize=64)
+def _paragraph_starts(text: str) -> tuple[int, ...]:
+    return tuple(m.start() for m in _PARAGRAPH.finditer(text))
+
+
+def paragraph_of(text: str, offset: int) -> tuple[int, int]:
+    """(paragraph number, paragraph count) of ``offset``: "where in the article" for readers."""
+    starts = _paragraph_starts(text)
+    import bisect
+
+    return max(bisect.bisect_right(starts, offset), 1), max(len(starts), 1)
+
+
+def decision_features(
+    query: Query, ranked: Sequence[Ranked], candidates: Sequence[Candidate], lexical: LexicalIndex
+) -> dict[str, float]:
+    """What the confidence model reads: how well the best candidate answers, and whether the corpus
+    uses the question's key terms at all."""
+    terms = ft.key_terms(query.parts[0][0])
+    support = ft.key_support(terms, lambda t: _in_corpus(t, lexical))
+    best = candidates[0] if candidates else None
+    second = candidates[1].score if len(candidates) > 1 else 0.0
+    key_in_best = (
+        ft.key_support(terms, lambda t: ft.matches(t, set(tokenize(best.text)))) if best is not None else 0.0
+    )
+    return {
+        "score": best.score if best else 0.0,
+        "dense": best.dense if best else 0.0,
+        "coverage": best.coverage if best else 0.0,
+        "type_match": best.type_match if best else 0.0,
+        "margin": (best.score - second) if best else 0.0,
+        "key_support": support,
+        "key_missing": float(support < 1.0),
+        "key_in_best": key_in_best,
+        "top_dense_chunk": max((r.dense for r in ranked), default=0.0),
+        "top_bm25": float(np.log1p(max((r.lexical for r in ranked), default=0.0))),
+    }
+
+
+def _in_corpus(token: str, lexical: LexicalIndex) -> bool:
+    if lexical.document_frequency(token):
+        return True
+    if len(token) < 5:
+        return False
+    return lexical.has_prefix(token[:5] if len(token) < 7 else token[: len(token) - 2])

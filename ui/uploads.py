@@ -1,0 +1,166 @@
+"""Adding uploaded articles: safe names, checks before anything is kept, never overwriting a file.
+
+An upload is copied to a hidden staging file in the upload folder, checked (type, size, readable
+text), then linked under its name; when that name is taken, it is stored as ``name-2.txt``,
+``name-3.txt``, … and the status message says so. An upload identical to the article already
+stored under its name is not stored twice. Gradio's cached copy of each upload is deleted once
+it has been handled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import filecmp
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vectorstore import SUPPORTED_SUFFIXES, VectorStoreError
+from vectorstore.loading import load_document
+
+from .errors import UIError
+
+MAX_UPLOAD = "5mb"
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_SAME_NAME = 1000  # name-2 … name-1000; beyond that the upload is refused
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Where an accepted upload went: ``path``; ``requested`` is the (safe) name it came with."""
+
+    path: Path
+    requested: str
+    duplicate: bool = False  # the same bytes were already stored under that name: nothing was added
+
+    @property
+    def renamed(self) -> bool:
+        return not self.duplicate and self.path.name != self.requested
+
+
+def safe_upload_name(original: str) -> str:
+    """The base name only, in safe characters: "../../x.txt" is stored as "x.txt", inside the folder."""
+    base = re.split(r"[/\\]", original)[-1]
+    name = _SAFE_NAME.sub("_", base).strip(" .")
+    return name if name and not name.startswith(".") else "upload.txt"
+
+
+def default_uploads() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("corpus-qa", appauthor=False)) / "uploads"
+
+
+def _candidates(name: str) -> Iterable[str]:
+    stem, suffix = Path(name).stem, Path(name).suffix
+    yield name
+    for n in range(2, MAX_SAME_NAME + 1):
+        yield f"{stem}-{n}{suffix}"
+
+
+def _store_without_overwriting(staging: Path, folder: Path, name: str) -> Stored:
+    """Link ``staging`` under the first free name; ``os.link`` fails rather than replace a file."""
+    for candidate in _candidates(name):
+        target = folder / candidate
+        if target.is_file() and filecmp.cmp(staging, target, shallow=False):
+            staging.unlink(missing_ok=True)
+            return Stored(target, name, duplicate=True)
+        try:
+            os.link(staging, target)  # atomic and never overwrites; a half-copied file is never seen
+        except FileExistsError:
+            continue
+        staging.unlink(missing_ok=True)
+        return Stored(target, name)
+    staging.unlink(missing_ok=True)
+    raise UIError(f"{name}: too many articles with this name already; rename the file and upload it again.")
+
+
+def accept_upload(source: Path, upload_dir: Path, original_name: str | None = None) -> Stored:
+    """Check one upload and keep it in ``upload_dir`` under a name no other article has."""
+    name = safe_upload_name(original_name or source.name)
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UIError(f"{name}: unsupported type; upload .txt, .md or .html files.")
+    try:
+        size = source.stat().st_size
+    except OSError:
+        raise UIError(f"{name}: the upload is gone (already added, or expired); choose the file again.") from None
+    if size > MAX_UPLOAD_BYTES:
+        raise UIError(f"{name}: over the {MAX_UPLOAD} upload limit.")
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    staging = upload_dir / f".incoming-{os.getpid()}-{threading.get_ident()}{suffix}"
+    shutil.copyfile(source, staging)
+    try:
+        load_document(staging, upload_dir, max_bytes=MAX_UPLOAD_BYTES)
+    except VectorStoreError as exc:
+        staging.unlink(missing_ok=True)
+        reason = getattr(exc, "reason", str(exc))
+        raise UIError(f"{name}: {reason}") from None
+    return _store_without_overwriting(staging, upload_dir, name)
+
+
+def _cache_root() -> Path:
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder()).resolve()
+
+
+def discard_cached(path: Path, tracked: Iterable[set[str]] = ()) -> None:
+    """Delete Gradio's cached copy of an upload (and its folder when empty); nothing outside the cache."""
+    try:
+        resolved = path.resolve()
+        root = _cache_root()
+    except (OSError, ImportError):
+        return
+    if not resolved.is_relative_to(root) or resolved == root:
+        return
+    resolved.unlink(missing_ok=True)
+    for known in tracked:  # Gradio's own sweep never forgets paths that are already gone
+        known.discard(str(path))
+        known.discard(str(resolved))
+    parent = resolved.parent
+    if parent != root and parent.is_relative_to(root):
+        with contextlib.suppress(OSError):  # not empty: other files of that upload; the cache sweep takes them
+            parent.rmdir()
+
+
+#: Sets of cached paths Gradio keeps (``Blocks.upload_file_set``), registered by ``ui.launch``.
+CACHE_SETS: list[set[str]] = []
+
+
+def add_uploads(files: list[Any] | None, upload_dir: Path, sync: Callable[[], Any]) -> str:
+    """Accept each file, then sync once; returns the status message (Markdown)."""
+    if not files:
+        return "Choose one or more .txt, .md or .html files first."
+    messages: list[str] = []
+    stored: list[Stored] = []
+    for item in files:
+        source = Path(getattr(item, "name", None) or str(item))
+        original = getattr(item, "orig_name", None)
+        try:
+            stored.append(accept_upload(source, upload_dir, original))
+        except UIError as exc:
+            messages.append(f"✗ {exc}")
+        finally:
+            discard_cached(source, CACHE_SETS)
+    for s in stored:
+        if s.duplicate:
+            messages.append(f"= {s.requested}: already in the corpus with the same text as {s.path.name}.")
+        elif s.renamed:
+            messages.append(
+                f"↪ {s.requested} was stored as **{s.path.name}**: an article named {s.requested} "
+                "already exists and was kept."
+            )
+    added = [s for s in stored if not s.duplicate]
+    if added:
+        report = sync()
+        messages.insert(0, f"✓ {len(added)} file(s) added: {report.summary()}.")
+        names = {s.path.name for s in added}
+        messages.extend(f"✗ {p}" for p in report.problems if p.path.rsplit("/", 1)[-1] in names)
+    return "\n\n".join(messages)
