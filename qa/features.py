@@ -19,7 +19,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     (
         re.compile(r"\b(author|wrote|written|byline|reporter|journalist|correspondent)\b", re.I),
-        re.compile(r"^(by\s+[A-Z]|@\w{2,})"),
+        re.compile(r"^([Bb]y\s+[A-Z]|@\w{2,})"),
     ),
     (
         re.compile(r"^(when\b|(in |on |at )?(what|which) (year|day|date|month|time|century|decade)\b)", re.I),
@@ -49,7 +49,7 @@ FRAMING_WORDS = frozenset(
         "happened happens give gave given kind type main mean means many much long new one "
         "two first last year years time day date number people person thing things way think thought "
         "did does do know known according word words quote quoted state stated claim claimed "
-        "reason reasons purpose role part talk talked discuss discussed refer referred"
+        "reason reasons purpose role part talk talked discuss discussed refer referred use used using"
     )
 )
 

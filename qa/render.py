@@ -58,7 +58,7 @@ def answer_markdown(answer: Answer) -> str:
     lines = [f"> {escape_markdown(q.text)} [{n}]" for n, q in enumerate(answer.quotes, 1)]
     lines.append("")
     for n, q in enumerate(answer.quotes, 1):
-        lines.append(f"{escape_markdown(citation_label(n, q))} · `{q.doc_id.replace('`', '')}`")
+        lines.append(f"{escape_markdown(citation_label(n, q))} · {escape_markdown(q.doc_id)}")
     lines.append("")
     lines.append(f"*{escape_markdown(support_line(answer))}*")
     return "\n".join(lines)

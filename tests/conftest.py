@@ -12,7 +12,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from tests.fakes import HashingEmbedder
+from tests.fakes import FakeReader, HashingEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -20,9 +20,31 @@ SEED_DEV = SHARED / "eval" / "seed-dev.json"
 SQUAD = SHARED / "bench" / "squad2-dev"
 
 
+NEWS = {
+    "cuba.txt": (
+        "Cuba seeks help from Russia\n"
+        "By Jane Doe, Havana\n"
+        "Cuba's Foreign Minister Bruno Rodriguez met Sergei Lavrov in Moscow on Thursday.\n"
+        "Lavrov, the foreign minister of Russia, promised more oil deliveries to Havana.\n"
+        "The Soviet Union gave Cuba an economic lifeline during the cold war.\n"
+        "Trade between the two countries reached 450 million dollars in 2024.\n"
+        "Short line.\n"
+        "The talks lasted until late in the evening, officials said.\n"
+    ),
+    "moscow.txt": (
+        "Diaz-Canel visits Moscow\n"
+        "Cuban President Miguel Diaz-Canel arrived in Moscow on Wednesday for a state visit.\n"
+        "He met President Vladimir Putin at the Kremlin to discuss energy and trade.\n"
+        "Putin promised more oil deliveries to Havana, officials said.\n"
+        "The visit ended with a joint statement on sanctions.\n"
+    ),
+}
+
+
 @pytest.fixture
-def fake_embedder() -> HashingEmbedder:
-    return HashingEmbedder()
+def fake_reader() -> FakeReader:
+    """Two small news articles behind an in-memory reader: no model, no Chroma."""
+    return FakeReader(NEWS)
 
 
 @pytest.fixture

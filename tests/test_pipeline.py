@@ -1,0 +1,363 @@
+"""Each stage of the answer pipeline, fast: a fake reader and a hashing embedder, no model, no Chroma."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import AnswerSettings, ConfidenceModel, CorpusQA, InvalidHistoryError, InvalidQuestionError
+from qa import pipeline as pl
+from qa.engine import check_quotes
+from qa.errors import QuoteIntegrityError
+from qa.features import key_support, key_terms, matches, name_score, overlap, type_cues, type_match
+from qa.lexical import LexicalIndex, tokenize
+from tests.conftest import NEWS, REPO
+from tests.fakes import FakeReader
+
+S = AnswerSettings()
+ALWAYS = ConfidenceModel(weights={}, bias=10.0, means={}, scales={})
+NEVER = ConfidenceModel(weights={}, bias=-10.0, means={}, scales={})
+
+
+def engine(reader: FakeReader, model: ConfidenceModel = ALWAYS, **settings: object) -> CorpusQA:
+    return CorpusQA(reader, replace(S, **settings), confidence_model=model)  # type: ignore[arg-type]
+
+
+def ranked(*ids: str) -> list[pl.Ranked]:
+    return [pl.Ranked(cid, 1.0 / (i + 1), i, i, 0.5, 1.0) for i, cid in enumerate(ids)]
+
+
+# -- seams ----------------------------------------------------------------------------
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+    return out
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "qa").glob("*.py")), ids=lambda p: p.name)
+def test_qa_imports_no_storage_internals_and_no_ui(path: Path) -> None:
+    for module in imported_modules(path):
+        assert not module.startswith(("chromadb", "ui", "vectorstore.chroma_store", "vectorstore.index")), module
+
+
+def test_answer_logic_reaches_storage_only_through_the_protocols() -> None:
+    for name in ("engine.py", "pipeline.py", "features.py", "render.py", "confidence.py", "evaluation.py"):
+        allowed = {m for m in imported_modules(REPO / "qa" / name) if m.startswith("vectorstore")}
+        assert allowed <= {"vectorstore.records"}, (name, allowed)
+
+
+def test_one_question_embeds_once_and_queries_each_collection_once(fake_reader: FakeReader) -> None:
+    answer = engine(fake_reader).answer("Who is Cuba's foreign minister?")
+    assert not answer.abstained and answer.passages
+    assert fake_reader.calls == {"embed": 1, "query_chunks": 1, "query_sentences": 1, "sentence_vectors": 1}
+    assert fake_reader.embedder.encoded == ["Who is Cuba's foreign minister?"]
+
+
+def test_a_follow_up_still_embeds_in_one_call(fake_reader: FakeReader) -> None:
+    engine(fake_reader).answer("Where did he arrive?", history=["Who is Cuba's president?"])
+    assert fake_reader.calls["embed"] == 1
+    assert fake_reader.embedder.encoded == ["Where did he arrive?", "Who is Cuba's president?"]
+
+
+# -- validation and history ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "type a question"), ("  \n", "type a question"), ("x" * 2001, "limit is 2,000"),
+     ("a\x00b", "NUL"), ("a\ud800b", "lone surrogates"), (42, "must be text")],
+)  # fmt: skip
+def test_bad_questions_are_refused_with_the_fix(question: object, message: str) -> None:
+    with pytest.raises(InvalidQuestionError, match=message):
+        pl.validate_question(question, 2000)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        [{"role": "user", "content": "Who is \ud800 Putin?"}],
+        ["a\x00b"],
+        [("x" * 5000, "answer")],
+    ],
+)
+def test_history_turns_are_validated_like_questions(history: object) -> None:
+    with pytest.raises(InvalidHistoryError, match=r"history\[0\]"):
+        pl.previous_questions(history)
+
+
+def test_history_shapes_give_the_user_questions_in_order() -> None:
+    assert pl.previous_questions(["a", "b"]) == ["a", "b"]
+    assert pl.previous_questions([("q1", "a1"), (None, "hi"), ("q2", None)]) == ["q1", "q2"]
+    messages = [
+        {"role": "user", "content": "q1"},
+        {"role": "assistant", "content": "a1"},
+        {"role": "user", "content": [{"type": "text", "text": "q2"}]},
+    ]
+    assert pl.previous_questions(messages) == ["q1", "q2"]
+
+
+@pytest.mark.parametrize("history", ["not a list", [{"role": "robot", "content": "x"}], [42]])
+def test_history_of_the_wrong_shape_names_the_fix(history: object) -> None:
+    with pytest.raises(InvalidHistoryError):
+        pl.previous_questions(history)
+
+
+def test_follow_up_borrows_the_previous_question(fake_reader: FakeReader) -> None:
+    query = pl.build_query("When did he arrive?", ["Who is Miguel Diaz-Canel?"], S, fake_reader.embed)
+    assert query.follow_up and len(query.parts) == 2
+    assert query.parts[1][1] == S.history_weight and "diaz" in query.parts[1][0]
+    assert abs(float(np.linalg.norm(query.vector)) - 1.0) < 1e-5
+
+
+def test_a_self_contained_question_ignores_history(fake_reader: FakeReader) -> None:
+    query = pl.build_query("What did Lavrov promise Havana regarding oil?", ["Who is Putin?"], S, fake_reader.embed)
+    assert not query.follow_up and len(query.parts) == 1
+
+
+# -- fusion -----------------------------------------------------------------------------------
+
+
+def test_fusion_adds_reciprocal_ranks() -> None:
+    fused = pl.fuse([("a", 0.9), ("b", 0.8)], [("b", 5.0), ("c", 4.0)], S)
+    assert [r.chunk_id for r in fused] == ["b", "a", "c"]
+    b = fused[0]
+    assert b.score == pytest.approx(1 / 62 + 1 / 61)
+    assert (b.dense_rank, b.lexical_rank, b.dense, b.lexical) == (1, 0, 0.8, 5.0)
+    assert fused[2].dense_rank is None
+
+
+def test_fusion_weights_tilt_the_order() -> None:
+    lexical_heavy = replace(S, dense_fusion_weight=0.2)
+    fused = pl.fuse([("a", 0.9)], [("b", 5.0)], lexical_heavy)
+    assert [r.chunk_id for r in fused] == ["b", "a"]
+
+
+def test_fusion_breaks_ties_by_id_and_handles_empty_rankings() -> None:
+    assert [r.chunk_id for r in pl.fuse([("z", 0.5)], [("a", 1.0)], S)] == ["a", "z"]
+    assert pl.fuse([], [], S) == []
+
+
+# -- candidates and scoring -------------------------------------------------------------------
+
+
+def test_candidates_are_the_top_passages_sentences_plus_nearest_sentences(fake_reader: FakeReader) -> None:
+    snap = fake_reader.snapshot
+    first, *rest = snap.chunk_order
+    keys = pl.sentence_keys(snap, ranked(first), [(rest[-1], 0, 0.3), ("missing", 0, 0.9), (first, 99, 0.1)], S)
+    assert keys[: len(snap.chunks[first].sentences)] == [(first, j) for j in range(len(snap.chunks[first].sentences))]
+    assert keys[-1] == (rest[-1], 0) and ("missing", 0) not in keys and (first, 99) not in keys
+
+
+def test_coverage_is_idf_weighted_and_stem_aware() -> None:
+    weights = {"negotiate": 2.0, "cuba": 1.0}
+    assert pl.coverage(weights, "The negotiations with Cuba went on.") == pytest.approx(1.0)
+    assert pl.coverage(weights, "Cuba is an island.") == pytest.approx(1 / 3)
+    assert pl.coverage({}, "anything") == 0.0
+
+
+def test_scored_candidates_are_verbatim_spans(fake_reader: FakeReader) -> None:
+    evidence = engine(fake_reader).evidence("What did the Soviet Union give Cuba?")
+    best = evidence.candidates[0]
+    assert "economic lifeline" in best.text
+    for c in evidence.candidates:
+        assert fake_reader.snapshot.documents[c.doc_id].text[c.start : c.end] == c.text
+    scores = [c.score for c in evidence.candidates]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_short_sentence_is_quoted_with_the_next(fake_reader: FakeReader) -> None:
+    evidence = engine(fake_reader).evidence("Short line?")
+    short = next(c for c in evidence.candidates if c.text.startswith("Short line."))
+    assert short.sentences == 2 and short.text.endswith("officials said.")
+
+
+def test_two_adjacent_sentences_join_when_together_they_answer_better() -> None:
+    reader = FakeReader({"a.txt": "Title\nThe minister flew to Geneva for the summit on energy.\n"
+                                  "There she signed the treaty on fishing quotas with Norway.\n"})  # fmt: skip
+    evidence = engine(reader).evidence("Which treaty did the minister sign at the Geneva summit?")
+    assert evidence.candidates[0].sentences == 2
+    assert "Geneva" in evidence.candidates[0].text and "treaty" in evidence.candidates[0].text
+
+
+def test_pairs_never_exceed_the_quote_limit() -> None:
+    long = "word " * 70
+    reader = FakeReader({"a.txt": f"Title\nThe minister went to Geneva {long}.\nShe signed the treaty {long}.\n"})
+    evidence = engine(reader, max_quote_chars=400).evidence("Which treaty did the minister sign in Geneva?")
+    assert all(len(c.text) <= 400 or c.sentences == 1 for c in evidence.candidates)
+
+
+# -- features ------------------------------------------------------------------------------
+
+
+def test_type_cues_pick_the_kind_of_answer() -> None:
+    assert type_match("It began on Thursday.", type_cues("When did it begin?"), False, set()) == 1.0
+    assert type_match("It began long ago.", type_cues("When did it begin?"), False, set()) == 0.0
+    assert type_match("They sent 40 ships.", type_cues("How many ships were sent?"), False, set()) == 1.0
+    assert type_match("By Jane Doe", type_cues("Who wrote the article?"), False, set()) == 1.0
+
+
+def test_name_score_prefers_a_name_in_apposition() -> None:
+    words = {"who", "is", "cuba", "s", "foreign", "minister"}
+    assert name_score("Cuba's Foreign Minister Bruno Rodriguez met him.", words) == 1.0
+    assert name_score("He met Sergei Lavrov there.", words) == 0.5
+    assert name_score("nothing capitalised here", words) == 0.0
+
+
+def test_stem_matching() -> None:
+    assert matches("negotiate", {"negotiations"}) and matches("america", {"american"})
+    assert not matches("cat", {"category"}) and not matches("russia", {"prussian"})
+
+
+def test_key_terms_drop_framing_words() -> None:
+    assert key_terms(tokenize("Who wrote the article about the Cuban embargo?")) == ("cuban", "embargo")
+    assert key_terms(tokenize("What happened in 1991?")) == ("1991",)
+
+
+def test_key_support_counts_terms_the_corpus_uses() -> None:
+    assert key_support(("cuba", "currency"), lambda t: t == "cuba") == 0.5
+    assert key_support((), lambda t: False) == 1.0
+
+
+def test_overlap_is_shared_words_over_the_smaller_set() -> None:
+    assert overlap({"a", "b"}, {"a", "b", "c", "d"}) == 1.0
+    assert overlap(set(), {"a"}) == 0.0
+
+
+def test_decision_features_flag_words_the_corpus_never_uses(fake_reader: FakeReader) -> None:
+    qa = engine(fake_reader)
+    on = qa.evidence("What did Lavrov promise Havana?").features
+    off = qa.evidence("What currency does Cuba use?").features
+    assert on["key_support"] == 1.0 and on["key_missing"] == 0.0
+    assert off["key_support"] == 0.5 and off["key_missing"] == 1.0
+    assert set(on) >= {"score", "dense", "coverage", "margin", "key_in_best", "top_bm25"}
+
+
+def test_lexical_prefix_lookup() -> None:
+    index = LexicalIndex(["a", "b"], ["negotiations with Havana", "oil deliveries"])
+    assert index.has_prefix("negoti") and not index.has_prefix("zzz")
+    assert index.document_frequency("oil") == 1
+
+
+# -- quotes ------------------------------------------------------------------------------
+
+
+def cand(doc: str, start: int, end: int, text: str, score: float) -> pl.Candidate:
+    return pl.Candidate("c", 0, doc, start, end, text, 0.5, 0.5, 1.0, 0.0, score)
+
+
+def test_near_duplicates_in_one_article_are_dropped(fake_reader: FakeReader) -> None:
+    doc = fake_reader.snapshot.documents["cuba.txt"].text
+    first = doc.index("Lavrov, the")
+    line = doc[first : doc.index("\n", first)]
+    a = cand("cuba.txt", first, first + len(line), line, 1.0)
+    b = cand("cuba.txt", first, first + len(line), line, 0.99)
+    assert len(pl.pick_quotes(fake_reader.snapshot, [a, b], S)) == 1
+
+
+def test_the_same_point_in_two_articles_is_cited_from_both(fake_reader: FakeReader) -> None:
+    quotes = engine(fake_reader).answer("Who promised more oil deliveries to Havana?").quotes
+    assert {q.doc_id for q in quotes} == {"cuba.txt", "moscow.txt"}
+
+
+def test_quotes_stay_within_the_margin_and_the_count(fake_reader: FakeReader) -> None:
+    docs = fake_reader.snapshot.documents
+    text = docs["cuba.txt"].text
+    spans = [(m, text.index("\n", m)) for m in (text.index("Cuba's"), text.index("Lavrov,"), text.index("The Soviet"))]
+    cands = [cand("cuba.txt", s, e, text[s:e], score) for (s, e), score in zip(spans, [1.0, 0.95, 0.5], strict=True)]
+    quotes = pl.pick_quotes(fake_reader.snapshot, cands, S)
+    assert [q.score for q in quotes] == [1.0, 0.95]
+    assert len(pl.pick_quotes(fake_reader.snapshot, cands, replace(S, max_quotes=1, quote_margin=1.0))) == 1
+
+
+def test_overlapping_spans_are_quoted_once(fake_reader: FakeReader) -> None:
+    text = fake_reader.snapshot.documents["cuba.txt"].text
+    s = text.index("Lavrov,")
+    e = text.index("\n", s)
+    quotes = pl.pick_quotes(fake_reader.snapshot, [cand("cuba.txt", s, e, text[s:e], 1.0),
+                                                   cand("cuba.txt", s + 7, e, text[s + 7 : e], 0.99)], S)  # fmt: skip
+    assert len(quotes) == 1
+
+
+def test_quotes_carry_paragraph_and_article(fake_reader: FakeReader) -> None:
+    quote = engine(fake_reader).answer("What did the Soviet Union give Cuba during the cold war?").quotes[0]
+    assert quote.doc_id == "cuba.txt" and quote.byline == "By Jane Doe, Havana"
+    assert (quote.paragraph, quote.paragraphs) == (5, 8)
+    assert "source_path" not in quote.to_dict()
+
+
+def test_paragraph_of() -> None:
+    assert pl.paragraph_of("a\n\nb\nc", 0) == (1, 3)
+    assert pl.paragraph_of("a\n\nb\nc", 3) == (2, 3)
+
+
+def test_check_quotes_catches_a_shifted_quote(fake_reader: FakeReader) -> None:
+    answer = engine(fake_reader).answer("Who is Cuba's foreign minister?")
+    texts = {d: doc.text for d, doc in fake_reader.snapshot.documents.items()}
+    check_quotes(answer.quotes, texts)
+    bad = replace(answer.quotes[0], start=answer.quotes[0].start + 1)
+    with pytest.raises(QuoteIntegrityError):
+        check_quotes([bad], texts)
+
+
+# -- decision ------------------------------------------------------------------------------
+
+
+def test_below_the_threshold_the_answer_is_a_plain_no(fake_reader: FakeReader) -> None:
+    answer = engine(fake_reader, NEVER).answer("Who is Cuba's foreign minister?")
+    assert answer.abstained and not answer.quotes and answer.support == "none"
+    assert answer.text == "The articles don't answer this question."
+    assert 0 < len(answer.closest) <= S.closest_passages and answer.passages
+
+
+def test_support_levels_follow_the_probability(fake_reader: FakeReader) -> None:
+    mid = ConfidenceModel(weights={}, bias=0.4, means={}, scales={})  # p = 0.599
+    assert engine(fake_reader, mid).answer("Who is Cuba's foreign minister?").support == "partial"
+    assert engine(fake_reader).answer("Who is Cuba's foreign minister?").support == "strong"
+
+
+def test_confidence_model_is_a_standardised_logistic() -> None:
+    model = ConfidenceModel(weights={"dense": 2.0}, bias=0.0, means={"dense": 0.5}, scales={"dense": 0.25})
+    assert model.probability({"dense": 0.5}) == pytest.approx(0.5)
+    assert model.probability({"dense": 0.75}) == pytest.approx(1 / (1 + np.exp(-2.0)))
+    assert model.probability({}) < 0.5
+
+
+def test_the_shipped_confidence_model_loads() -> None:
+    model = ConfidenceModel.load()
+    assert model.weights and 0.0 <= model.probability({}) <= 1.0
+
+
+def test_an_empty_corpus_abstains() -> None:
+    answer = engine(FakeReader({})).answer("Who is Cuba's foreign minister?")
+    assert answer.abstained and answer.passages == () and answer.confidence == 0.0
+
+
+@pytest.mark.parametrize("bad", [{"abstain_below": 1.5}, {"candidates": 0}, {"rrf_k": -1}, {"strong_from": True}])
+def test_settings_refuse_nonsense(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="AnswerSettings"):
+        replace(S, **bad)  # type: ignore[arg-type]
+
+
+def test_retrieve_returns_k_passages_and_checks_k(fake_reader: FakeReader) -> None:
+    qa = engine(fake_reader)
+    passages = qa.retrieve("Putin oil Havana", k=2)
+    assert len(passages) == 2 and all(p.text == fake_reader.snapshot.documents[p.doc_id].text[p.start : p.end] for p in passages)
+    with pytest.raises(InvalidQuestionError, match="positive integer"):
+        qa.retrieve("x", k=0)
+
+
+def test_answer_passages_are_the_fused_top(fake_reader: FakeReader) -> None:
+    qa = engine(fake_reader)
+    answer = qa.answer("Putin oil Havana")
+    assert [p.chunk_id for p in answer.passages] == [p.chunk_id for p in qa.retrieve("Putin oil Havana", k=len(answer.passages))]
