@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -282,17 +282,20 @@ def score_sentences(
     out: list[Candidate] = []
     for (chunk_id, position), single in singles.items():
         best = single
-        following = singles.get((chunk_id, position + 1))
         chunk = snapshot.chunks[chunk_id]
+        following = singles.get((chunk_id, position + 1))
         if following is not None and following.end - single.start <= s.max_quote_chars:
             pair = make(chunk_id, position, following.end, max(single.dense, following.dense), 2)
-            short = single.end - single.start < s.short_sentence_chars
-            if short or pair.score >= max(single.score, following.score) + s.pair_gain:
+            if pair.score >= max(single.score, following.score) + s.pair_gain:
                 best = pair
-        elif single.end - single.start < s.short_sentence_chars and position + 1 < len(chunk.sentences):
+        short = single.end - single.start < s.short_sentence_chars
+        if best is single and short and position + 1 < len(chunk.sentences):
+            # A fragment (a headline, a handle) reads better with the next sentence; it keeps
+            # its own score, so it never outranks that sentence on the other's merit.
             end = chunk.sentences[position + 1].end
             if end - single.start <= s.max_quote_chars:
-                best = make(chunk_id, position, end, single.dense, 2)
+                text = snapshot.documents[single.doc_id].text[single.start : end]
+                best = replace(single, end=end, text=text, sentences=2)
         out.append(best)
     out.sort(key=lambda c: (-c.score, c.chunk_id, c.position))
     return out

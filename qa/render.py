@@ -11,6 +11,7 @@ its copy button copies the rendered text, i.e. the article's own characters.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping, Sequence
 
@@ -85,9 +86,8 @@ def answer_html(answer: Answer) -> str:
         return f'<div class="cqa-answer"><p class="cqa-none">{_e(NOT_IN_ARTICLES)}</p>{support}{closest}</div>'
     quotes = "".join(
         f'<blockquote class="cqa-quote" data-n="{n}"><span class="cqa-qtext">{_e(q.text)}</span> '
-        f'<button class="cqa-cite" data-n="{n}" data-doc="{_e(q.doc_id)}" data-start="{q.start}" '
-        f'data-end="{q.end}" title="Open the article at this quote">[{n}]</button> '
-        f'<button class="cqa-copy" data-n="{n}" title="Copy the quote exactly">Copy</button></blockquote>'
+        f'<button class="cqa-cite" value="{_e(_target(q))}" title="Open the article at this quote">[{n}]</button> '
+        f'<button class="cqa-copy" title="Copy the quote exactly">Copy</button></blockquote>'
         for n, q in enumerate(answer.quotes, 1)
     )
     sources = "".join(
@@ -95,6 +95,12 @@ def answer_html(answer: Answer) -> str:
         for n, q in enumerate(answer.quotes, 1)
     )
     return f'<div class="cqa-answer">{quotes}{sources}{support}</div>'
+
+
+def _target(quote: Quote) -> str:
+    # The button's value (Gradio's sanitizer keeps it; it drops data-* attributes) tells the
+    # page which article and span to open; the server checks it against the snapshot.
+    return json.dumps({"doc": quote.doc_id, "start": quote.start, "end": quote.end})
 
 
 def _highlighted(text: str, start: int, end: int, mark_id: str | None = None) -> str:

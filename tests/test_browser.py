@@ -42,7 +42,9 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, app_url):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, permissions=["clipboard-read", "clipboard-write"]
+    )
     pg = context.new_page()
     pg.goto(app_url)
     pg.wait_for_selector("#cqa-question textarea")
@@ -75,6 +77,8 @@ def test_answer_citation_and_highlighted_article(page, tmp_path: Path) -> None: 
     answer = last_answer(page)
     assert "solidarity" in answer and "[1]" in answer
     assert "By John Helmer, Moscow" in answer and "paragraph" in answer
+    assert "Strong support" in answer or "Partial support" in answer  # the confidence, in words
+    assert "confidence 0." in answer
     assert page.locator("#cqa-sources mark.cqa-hl").first.is_visible()
     page.locator("#cqa-cite label").first.click()
     mark = page.locator("#cqa-article mark.cqa-hl")
@@ -90,7 +94,9 @@ def test_answer_citation_and_highlighted_article(page, tmp_path: Path) -> None: 
 
 def test_unanswerable_question_says_so(page) -> None:  # type: ignore[no-untyped-def]
     ask(page, "What is the capital of Peru?")
-    assert "Not in the articles" in last_answer(page)
+    said = last_answer(page)
+    assert "The articles don't answer this question." in said and "The articles don't say" in said
+    assert "cqa-quote" not in page.locator("#cqa-chat [data-testid=bot]").last.inner_html()
     closest = page.locator("#cqa-sources details.cqa-closest")
     assert closest.count() == 1 and closest.get_attribute("open") is None  # collapsed
     assert "not an answer" in closest.inner_text()
@@ -105,6 +111,26 @@ def test_empty_and_overlong_questions_get_a_message(page) -> None:  # type: igno
     page.get_by_text("the limit is 2,000").first.wait_for(timeout=15000)
     assert page.locator("#cqa-chat .message").count() == 0
     assert "Traceback" not in page.content()
+
+
+def test_clicking_a_citation_marker_opens_the_article_at_the_quote(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, "Who is the speaker of the Duma?")
+    first_quote = page.locator("#cqa-chat [data-testid=bot]").last.locator(".cqa-qtext").first.inner_text()
+    ask(page, "How should all disputes be settled, according to Lavrov?")
+    # The [1] of the earlier answer still opens its own article and quote.
+    page.locator("#cqa-chat [data-testid=bot]").first.locator("button.cqa-cite").first.click()
+    mark = page.locator("#cqa-article mark.cqa-hl")
+    mark.wait_for(timeout=15000)
+    page.wait_for_function(
+        "t => document.querySelector('#cqa-article mark.cqa-hl').innerText === t", arg=first_quote, timeout=15000
+    )
+    page.wait_for_timeout(300)
+    box = mark.bounding_box()
+    scroller = page.locator("#cqa-article .cqa-scroll").bounding_box()
+    assert box is not None and scroller is not None
+    assert scroller["y"] <= box["y"] <= scroller["y"] + scroller["height"]  # scrolled into view
+    # The keyboard / screen-reader path stays: a list of citations.
+    assert page.locator("#cqa-cite label").count() >= 1
 
 
 def test_upload_article_then_ask_about_it(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -166,12 +192,38 @@ def test_markup_in_articles_is_shown_as_text(page, tmp_path: Path, beacon) -> No
     assert hits == []
 
 
+def test_quotes_are_shown_and_copied_exactly(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sentence = (
+        "The pilots' union wrote that Army General [Raul] Castro and *the board* agreed to a "
+        "[md-link](http://127.0.0.1:9/x) along with 5 < 7 & AT&T terms."
+    )
+    article = tmp_path / "verbatim-pilots.txt"
+    article.write_text(f"Pilots agree terms\n\n{sentence}\n", encoding="utf-8")
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#cqa-upload input[type=file]").set_input_files([str(article)])
+    page.locator("#cqa-add").click()
+    page.wait_for_function(
+        "document.querySelector('#cqa-upload-status').innerText.includes('added')", timeout=120000
+    )
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "What did the pilots' union write about Army General Castro and the board?")
+    message = page.locator("#cqa-chat [data-testid=bot]").last
+    shown = message.locator(".cqa-qtext").first
+    assert shown.inner_text() == sentence
+    assert message.locator("a").count() == 0  # the Markdown link is text, not a live link
+    message.locator("button.cqa-copy").first.click()
+    page.wait_for_timeout(300)
+    assert page.evaluate("navigator.clipboard.readText()") == sentence
+
+
 def test_api_endpoint_through_gradio_client(app_url) -> None:  # type: ignore[no-untyped-def]
     from gradio_client import Client
 
     client = Client(app_url, verbose=False)
     result = client.predict("Who is Cuba's foreign minister?", api_name="/ask")
     assert result["abstained"] is False
+    assert 0.0 <= result["confidence"] <= 1.0 and result["support"] in {"strong", "partial"}
+    assert result["passages"] and "source_path" not in result["quotes"][0]
     quote = result["quotes"][0]
     assert "Bruno Rodriguez Parrilla" in quote["text"]
     assert quote["end"] - quote["start"] == len(quote["text"])

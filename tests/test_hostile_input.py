@@ -69,7 +69,7 @@ def test_history_with_wrong_types_is_refused_clearly(default_engine, history: ob
 
 
 def test_api_endpoint_returns_errors_as_json(default_engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    app = ChatApp(default_engine, upload_dir=tmp_path)
+    app = ChatApp(default_engine, default_engine.reader.index, upload_dir=tmp_path)
     for bad in ("", "\x00", "x" * 50_000):
         result = app.api_ask(bad)
         assert result["error"] and result["quotes"] == []
@@ -78,7 +78,7 @@ def test_api_endpoint_returns_errors_as_json(default_engine, tmp_path: Path) -> 
 
 def test_uploads_with_path_like_names_stay_in_the_upload_folder(default_engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     uploads = tmp_path / "uploads"
-    app = ChatApp(default_engine, upload_dir=uploads)
+    app = ChatApp(default_engine, default_engine.reader.index, upload_dir=uploads)
     source = tmp_path / "source.txt"
     source.write_text("Canal news\n\nThe canal reopened on Monday after repairs.\n", encoding="utf-8")
     for name in ("../../x.txt", "..\\..\\y.txt", "/etc/z.txt", "a/../../w.md", "..", ".bashrc.txt"):

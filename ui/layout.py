@@ -79,7 +79,10 @@ def build(app: ChatApp) -> Any:
                 gr.Markdown("### Sources")
                 sources = gr.HTML(sources_html(None, {}), elem_id="cqa-sources")
                 cite = gr.Radio(choices=[], label="Open a citation", visible=False, elem_id="cqa-cite")
+                # Clicking [n] in a message: the page script stores the quote's target and clicks
+                # this hidden button, whose js hands that target to the handler as the textbox's value.
                 target = gr.Textbox(elem_id="cqa-open-target", elem_classes=["cqa-hidden"], show_label=False)
+                opener = gr.Button(elem_id="cqa-open", elem_classes=["cqa-hidden"])
                 article = gr.HTML(article_html(None), elem_id="cqa-article")
         asked = gr.State([])
         quotes = gr.State([])
@@ -114,9 +117,9 @@ def build(app: ChatApp) -> Any:
         cite.change(app.open_citation, [cite, quotes], [article], api_visibility="private").then(
             None, None, None, js=SCROLL_JS
         )
-        target.input(app.open_target, [target], [article], api_visibility="private").then(
-            None, None, None, js=SCROLL_JS
-        )
+        opener.click(
+            app.open_target, [target], [article], js="(t) => window.cqaTarget || ''", api_visibility="private"
+        ).then(None, None, None, js=SCROLL_JS)
         with gr.Tab("Corpus"):
             store_info = gr.Markdown(app.store_line(), elem_id="cqa-store")
             table = gr.Dataframe(

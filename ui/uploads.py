@@ -29,6 +29,7 @@ MAX_UPLOAD = "5mb"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_SAME_NAME = 1000  # name-2 … name-1000; beyond that the upload is refused
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+_PLACEHOLDER = re.compile(r"tmp[a-z0-9_]{8}")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,9 @@ def accept_upload(source: Path, upload_dir: Path, original_name: str | None = No
     try:
         size = source.stat().st_size
     except OSError:
-        raise UIError(f"{name}: the upload is gone (already added, or expired); choose the file again.") from None
+        raise UIError(
+            f"{name}: the upload is gone (already added, or expired); choose the file again."
+        ) from None
     if size > MAX_UPLOAD_BYTES:
         raise UIError(f"{name}: over the {MAX_UPLOAD} upload limit.")
     upload_dir.mkdir(parents=True, exist_ok=True)
@@ -126,8 +129,26 @@ def discard_cached(path: Path, tracked: Iterable[set[str]] = ()) -> None:
         known.discard(str(resolved))
     parent = resolved.parent
     if parent != root and parent.is_relative_to(root):
-        with contextlib.suppress(OSError):  # not empty: other files of that upload; the cache sweep takes them
+        with contextlib.suppress(OSError):  # not empty: the cache sweep takes the rest
             parent.rmdir()
+
+
+def sweep_placeholders() -> None:
+    """Delete the empty ``tmpXXXXXXXX`` files gr.File's preprocessing leaves in the cache root (one per file).
+
+    Gradio 6 creates them with ``NamedTemporaryFile(delete=False)`` and never uses them; nothing in
+    this app writes any other file there, and only empty ones with that name pattern are touched.
+    """
+    try:
+        root = _cache_root()
+        entries = list(os.scandir(root))
+    except (OSError, ImportError):
+        return
+    for entry in entries:
+        if _PLACEHOLDER.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                if entry.stat(follow_symlinks=False).st_size == 0:
+                    os.unlink(entry.path)
 
 
 #: Sets of cached paths Gradio keeps (``Blocks.upload_file_set``), registered by ``ui.launch``.
@@ -149,6 +170,7 @@ def add_uploads(files: list[Any] | None, upload_dir: Path, sync: Callable[[], An
             messages.append(f"✗ {exc}")
         finally:
             discard_cached(source, CACHE_SETS)
+    sweep_placeholders()
     for s in stored:
         if s.duplicate:
             messages.append(f"= {s.requested}: already in the corpus with the same text as {s.path.name}.")

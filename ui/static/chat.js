@@ -2,10 +2,9 @@
   // Citation markers [n] and copy buttons live inside chat messages (HTML from qa/render.py).
   // One delegated listener serves every message, old and new.
   const openTarget = (button) => {
-    const box = document.querySelector('#cqa-open-target textarea, #cqa-open-target input');
-    if (!box) { return; }
-    box.value = JSON.stringify({doc: button.dataset.doc, start: Number(button.dataset.start), end: Number(button.dataset.end)});
-    box.dispatchEvent(new Event('input', {bubbles: true}));
+    window.cqaTarget = button.value;  // {"doc", "start", "end"}, written by qa/render.py
+    const opener = document.querySelector('#cqa-open');
+    if (opener) { opener.click(); }
   };
   document.addEventListener('click', (event) => {
     const cite = event.target.closest('button.cqa-cite');
