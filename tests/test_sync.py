@@ -91,18 +91,24 @@ def test_file_turning_unreadable_keeps_its_stored_chunks(tmp_path: Path, store_d
     assert report.removed == () and index.store.count() == before
 
 
-def test_store_built_with_another_model_is_refused(tmp_path: Path, store_dir: Path) -> None:
+def test_store_built_with_another_model_is_re_embedded_and_says_so(
+    tmp_path: Path, store_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
     make_index(corpus, store_dir, HashingEmbedder()).sync()
     other = HashingEmbedder(dimension=32)
     other.model_name = "test/other-model"
-    with pytest.raises(StoreMismatchError, match="--rebuild"):
-        open_store(StoreSettings(store_dir=store_dir), "test-corpus", other)
-    # --rebuild drops the old collections and starts again; nothing else is touched.
-    rebuilt = open_store(StoreSettings(store_dir=store_dir), "test-corpus", other, reset=True)
-    assert rebuilt.count() == 0
+    index = make_index(corpus, store_dir, other)
+    assert "built with model 'test/hashing-embedder'" in capsys.readouterr().err
+    assert index.store.rebuilt and index.store.count() == 0
+    report = index.sync()
+    assert report.added == ("a.txt",) and index.store.count() == len(index.snapshot.chunks)
+    assert len(other.encoded) > 0  # every sentence embedded again with the new model
+    # Reopened with the same model: nothing to rebuild.
+    again = make_index(corpus, store_dir, other)
+    assert not again.store.rebuilt and again.sync().unchanged == ("a.txt",)
 
 
 @pytest.mark.parametrize("name", ["", "ab", "has space", "../escape", "-leading", "x" * 80, "a..b"])

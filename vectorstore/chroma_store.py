@@ -9,10 +9,13 @@ in: Chroma's default embedding function (which downloads a model) never runs.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import re
+import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,6 +31,7 @@ from .errors import (
     StoreDamagedError,
     StoreInUseError,
     StoreMismatchError,
+    StoreReadOnlyError,
     StoreUnavailableError,
 )
 from .records import Chunk, Span
@@ -93,7 +97,10 @@ class _FolderLock:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / "corpus-qa.lock"
-        self._handle = open(self.path, "a+")  # noqa: SIM115 - held open on purpose
+        try:
+            self._handle = open(self.path, "a+")  # noqa: SIM115 - held open on purpose
+        except OSError as exc:
+            raise _store_os_error(folder, exc) from exc
         try:
             fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -114,6 +121,77 @@ class _FolderLock:
         if not self._handle.closed:
             fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
             self._handle.close()
+
+
+_READ_ONLY_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+SQLITE_FILE = "chroma.sqlite3"
+
+
+def _store_os_error(folder: Path, exc: OSError, *, creating: bool = False) -> StoreUnavailableError:
+    """A store folder that cannot be created or written, as an error that names the fix."""
+    if exc.errno in _READ_ONLY_ERRNOS:
+        problem = "cannot be created" if creating else "is not writable"
+        return StoreReadOnlyError(
+            f"The store folder {folder} {problem} ({exc.strerror or exc}): corpus-qa keeps its "
+            "index there. Pass a writable folder with --store or CORPUS_QA_STORE_DIR, or give this "
+            "user write access to it. Nothing in it was changed."
+        )
+    if exc.errno in {errno.EEXIST, errno.ENOTDIR}:
+        return StoreUnavailableError(
+            f"Cannot use {folder} as the store folder: it, or a folder above it, is a file. Pass a "
+            "folder with --store or CORPUS_QA_STORE_DIR."
+        )
+    return StoreUnavailableError(
+        f"Cannot use the store folder {folder} ({exc.strerror or exc}): pass another folder with "
+        "--store or CORPUS_QA_STORE_DIR."
+    )
+
+
+def _check_writable(folder: Path) -> None:
+    """Fail early, with the fix, when the folder or its database cannot be written.
+
+    Tried for real (a temporary file, the database opened for writing but
+    not written), since permission bits say nothing about root, read-only
+    mounts or immutable files.
+    """
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise _store_os_error(folder, exc) from exc
+    database = folder / SQLITE_FILE
+    try:
+        fd = os.open(database, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        if exc.errno in _READ_ONLY_ERRNOS:
+            raise StoreReadOnlyError(
+                f"The store's database {database} is read-only ({exc.strerror or exc}): corpus-qa "
+                "must write to it. Give this user write access to it, or pass another folder with "
+                "--store or CORPUS_QA_STORE_DIR. Nothing in it was changed."
+            ) from exc
+        return  # anything else is Chroma's to report
+    os.close(fd)
+
+
+def _forget_system(folder: Path) -> None:
+    """Drop chromadb's cached System for ``folder`` so the next client starts a fresh one.
+
+    chromadb keeps one System per path (``SharedSystemClient``) and caches it
+    before starting it: after a failed start the half-built one stays, and
+    every later client for that path fails ("'RustBindingsAPI' object has no
+    attribute 'bindings'") until the process ends.
+    """
+    with contextlib.suppress(Exception):  # private chromadb state: best effort
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with SharedSystemClient._refcount_lock:
+            system = SharedSystemClient._identifier_to_system.pop(str(folder), None)
+            SharedSystemClient._identifier_to_refcount.pop(str(folder), None)
+        if system is not None:
+            with contextlib.suppress(Exception):
+                system.stop()
 
 
 # One Chroma client and folder lock per store folder in this process: opening
@@ -161,20 +239,29 @@ def open_client(*, path: Path | None = None, url: str | None = None) -> Any:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreUnavailableError(
-                f"Cannot create the store folder {folder} ({exc.strerror}): pass a writable folder with --store."
-            ) from exc
+            raise _store_os_error(folder, exc, creating=not folder.exists()) from exc
+        if not folder.is_dir():
+            raise _store_os_error(folder, FileExistsError(errno.EEXIST, "a file", str(folder)))
         lock = _FolderLock(folder)
         try:
+            _check_writable(folder)
             client = chromadb.PersistentClient(path=str(folder), settings=settings)
+        except StoreReadOnlyError:
+            lock.release()
+            raise
         except Exception as exc:
             lock.release()
-            raise StoreUnavailableError(
-                f"Cannot open the Chroma store in {folder} ({exc}). If it is damaged, move the "
-                "folder away and run `corpus-qa ingest` again to rebuild it."
-            ) from exc
+            _forget_system(folder)  # else this process could never open the folder again
+            raise StoreUnavailableError(f"Cannot open the Chroma store in {folder} ({exc}).") from exc
         _clients[key] = (client, lock)
         return client
+
+
+def has_client(*, path: Path | None = None, url: str | None = None) -> bool:
+    """Whether this process holds an open client (and the lock) for that store."""
+    key = f"url:{url}" if url else f"path:{Path(path or '').expanduser().resolve()}"
+    with _clients_lock:
+        return key in _clients
 
 
 def close_client(*, path: Path | None = None, url: str | None = None) -> None:
@@ -185,8 +272,13 @@ def close_client(*, path: Path | None = None, url: str | None = None) -> None:
     if entry is None:
         return
     client, lock = entry
-    with contextlib.suppress(Exception):  # best effort on shutdown
-        client.clear_system_cache()
+    # close() releases this client's share of chromadb's per-path System (stopping it, and its
+    # SQLite handles, when it was the last). clear_system_cache() would drop every folder's.
+    try:
+        client.close()
+    except Exception:
+        if path is not None:
+            _forget_system(Path(path).expanduser().resolve())
     if lock:
         lock.release()
 
@@ -219,10 +311,13 @@ class ChromaStore:
             f"{_META_PREFIX}dimension": int(dimension),
             f"{_META_PREFIX}chunker": chunker_version,
         }
+        self.rebuilt = False
         if reset:
             self._drop()
         self._chunks = self._open(self.name)
         self._sentences = self._open(self.name + SENTENCE_SUFFIX)
+        if self.rebuilt:  # dropping for the sentences also dropped the chunks opened just before
+            self._chunks = self._open(self.name, rebuilt=True)
         self._max_batch = int(client.get_max_batch_size())
         self.check()
 
@@ -240,12 +335,18 @@ class ChromaStore:
     # -- opening -----------------------------------------------------------
 
     def _drop(self) -> None:
-        existing = {c.name if hasattr(c, "name") else str(c) for c in self._client.list_collections()}
+        # By name, not via list_collections(): listing fails when any corpus's collection is damaged.
         for name in (self.name, self.name + SENTENCE_SUFFIX):
-            if name in existing:
+            try:
                 self._client.delete_collection(name)
+            except Exception as exc:
+                if type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc):
+                    continue
+                raise StoreDamagedError(
+                    f"Cannot drop collection {name!r} in {self.location} ({exc})"
+                ) from exc
 
-    def _open(self, name: str) -> Any:
+    def _open(self, name: str, *, rebuilt: bool = False) -> Any:
         metadata = _validate_metadata({**self._expected, f"{_META_PREFIX}revision": "empty"})
         try:
             collection = self._client.get_or_create_collection(
@@ -264,14 +365,21 @@ class ChromaStore:
                 "corpus-qa refuses it. Use another collection or store, or rebuild with --rebuild."
             )
         found = collection.metadata or {}
-        for key, want in self._expected.items():
-            have = found.get(key)
-            if have != want:
-                raise StoreMismatchError(
-                    f"Collection {name!r} in {self.location} was built with {key[4:]}={have!r}, "
-                    f"but this corpus-qa uses {want!r}. Rebuild it with `corpus-qa ingest DIR --rebuild` "
-                    "or point --store / --chroma-url elsewhere."
-                )
+        stale = [(key[len(_META_PREFIX) :], found.get(key), want) for key, want in self._expected.items() if found.get(key) != want]
+        if stale and not rebuilt:
+            # Built with another model or chunker: its vectors cannot be mixed with ours. The corpus
+            # folder is the source of truth, so drop this corpus's collections and let sync re-embed.
+            what = ", ".join(f"{key} {have!r} (now {want!r})" for key, have, want in stale)
+            print(f"corpus-qa: collection {name!r} in {self.location} was built with {what}; "
+                  "re-embedding this corpus's articles.", file=sys.stderr)  # fmt: skip
+            self._drop()
+            self.rebuilt = True
+            return self._open(name, rebuilt=True)
+        if stale:
+            raise StoreMismatchError(
+                f"Collection {name!r} in {self.location} still reports {stale[0][0]}={stale[0][1]!r} after a "
+                "rebuild. Point --store / --chroma-url elsewhere."
+            )
         return collection
 
     # -- reading -----------------------------------------------------------

