@@ -1,65 +1,61 @@
-"""Grid-search the sentence-scoring weights on a questions file (features computed once).
+"""Grid-search the sentence-scoring weights on a questions file (one pipeline run per question).
 
-    python benchmarks/tune_weights.py ../shared/bench/squad2-dev/questions.json
+    python benchmarks/tune_weights.py ../shared/bench/squad2-dev/questions.json [--model minilm]
 
-Prints first-quote hit rate per weight setting, and the abstention trade-off
-of the confidence threshold. Used to choose AnswerSettings; see docs/quality.md.
+Each question's candidates come from the engine's own ``evidence`` stage; a
+weight setting re-ranks them with the engine's own ``sentence_score``, so the
+figures are the engine's, not a re-derived formula. Prints the first-quote hit
+rate per setting (best first). Used to choose ``AnswerSettings``; see docs/quality.md.
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
-import sys
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
-from qa import open_corpus
+from qa import AnswerSettings, open_corpus
 from qa.evaluation import contains_answer, load_questions
+from qa.pipeline import sentence_score
+from vectorstore import StoreSettings, default_embedder
+
+GRID = {
+    "dense_weight": [1.0],
+    "lexical_weight": [0.6, 0.8, 1.0, 1.2],
+    "passage_weight": [0.0, 0.1, 0.2, 0.3],
+    "type_weight": [0.0, 0.1, 0.2],
+}
 
 
 def main() -> None:
-    path = Path(sys.argv[1])
-    corpus = path.parent / "corpus"
-    engine = open_corpus(corpus if corpus.is_dir() else None)
-    questions = load_questions(path)
-    rows = []
-    for q in questions:
-        ev = engine.evidence(q.question)
-        rows.append((q, ev))
-    grid = {
-        "dense": [1.0],
-        "coverage": [0.8, 1.0, 1.2],
-        "passage": [0.0, 0.1, 0.2],
-        "type_match": [0.0, 0.1, 0.2, 0.3],
-    }
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("questions", type=Path)
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--store", type=Path, default=None)
+    args = parser.parse_args()
+    corpus = args.questions.parent / "corpus"
+    engine = open_corpus(
+        corpus if corpus.is_dir() else None,
+        store=StoreSettings(store_dir=args.store) if args.store else None,
+        embedder=default_embedder(args.model),
+    )
+    questions = [q for q in load_questions(args.questions) if q.answerable]
+    rows = [(q, engine.evidence(q.question, history=list(q.history) or None).candidates) for q in questions]
     results = []
-    for combo in itertools.product(*grid.values()):
-        w = dict(zip(grid, combo, strict=True))
+    for combo in itertools.product(*GRID.values()):
+        settings = replace(AnswerSettings(), **dict(zip(GRID, combo, strict=True)))
         hits = 0
-        n = 0
-        for q, ev in rows:
-            if not q.answerable:
+        for q, candidates in rows:
+            if not candidates:
                 continue
-            n += 1
-            if not ev:
-                continue
-            best = max(ev, key=lambda e: sum(w[k] * e[k] for k in w))
-            hits += contains_answer(best["text"], q.answers) and (
-                q.doc is None or Path(best["doc_id"]).stem == q.doc
-            )
-        results.append((hits / max(n, 1), w))
+            best = max(candidates, key=lambda c: sentence_score(c.dense, c.coverage, c.passage, c.type_match, settings))
+            hits += contains_answer(best.text, q.answers) and (q.doc is None or Path(best.doc_id).stem == q.doc)
+        results.append((hits / max(len(rows), 1), combo))
     results.sort(key=lambda r: -r[0])
-    for rate, w in results[:10]:
-        print(f"{100 * rate:5.1f}%  {w}")
-    conf = [(q.answerable, (ev[0]["dense"] + 0.2 * ev[0]["type_match"]) if ev else 0.0) for q, ev in rows]
-    for threshold in np.arange(0.2, 0.6, 0.05):
-        ans = [c for a, c in conf if a]
-        un = [c for a, c in conf if not a]
-        print(
-            f"threshold {threshold:.2f}: false abstentions {100 * np.mean([c < threshold for c in ans]):5.1f}%  "
-            f"abstained unanswerable {100 * np.mean([c < threshold for c in un]) if un else 0:5.1f}%"
-        )
+    print(f"{len(rows)} answerable questions; weights: {', '.join(GRID)}")
+    for rate, combo in results[:10]:
+        print(f"{100 * rate:5.1f}%  {combo}")
 
 
 if __name__ == "__main__":

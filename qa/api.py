@@ -24,6 +24,7 @@ from vectorstore import (
     open_store,
 )
 
+from .confidence import ConfidenceModel
 from .engine import CorpusQA
 from .records import Answer, Passage
 from .settings import AnswerSettings
@@ -63,7 +64,13 @@ def open_corpus(
 ) -> CorpusQA:
     """Index ``corpus`` (default: the shipped articles) and return its engine."""
     index = open_index(corpus, uploads=uploads, store=store, embedder=embedder, rebuild=rebuild, progress=progress)
-    return CorpusQA(IndexReader(index), settings)
+    return engine_over(index, settings)
+
+
+def engine_over(index: CorpusIndex, settings: AnswerSettings | None = None) -> CorpusQA:
+    """An engine reading ``index``, with the confidence model fitted for its embedding model."""
+    model = ConfidenceModel.for_embedder(index.embedder.model_name)
+    return CorpusQA(IndexReader(index), settings, confidence_model=model)
 
 
 def open_index(
@@ -126,7 +133,7 @@ def engine_for(corpus: str | os.PathLike[str] | None = None) -> CorpusQA:
     if cached is None:
         index = open_index(folder)
         with _lock:
-            cached = _engines.setdefault(key, _Cached(CorpusQA(IndexReader(index)), index, fingerprint))
+            cached = _engines.setdefault(key, _Cached(engine_over(index), index, fingerprint))
     elif cached.fingerprint != fingerprint:
         cached.index.sync()
         with _lock:

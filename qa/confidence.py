@@ -40,6 +40,13 @@ class ConfidenceModel:
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
     @classmethod
+    def for_embedder(cls, model_name: str) -> ConfidenceModel:
+        """The model fitted with this embedding model (``confidence-<name>.json``), else the default."""
+        slug = model_name.rsplit("/", 1)[-1].replace("+", "-")
+        candidate = resources.files("qa") / "models" / f"confidence-{slug}.json"
+        return cls.load(Path(str(candidate)) if candidate.is_file() else None)
+
+    @classmethod
     def load(cls, path: str | Path | None = None) -> ConfidenceModel:
         try:
             if path is None:

@@ -20,7 +20,6 @@ Baselines run on the same model and corpus in the same process:
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -32,13 +31,14 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from vectorstore.sentences import normalise
+
 from .engine import CorpusQA, check_quotes
 from .errors import QAError, QuoteIntegrityError
 from .lexical import tokenize
 from .protocols import Snapshot
 
 MAX_QUOTE_CHARS = 400
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,17 @@ class EvalQuestion:
     answerable: bool
     history: tuple[str, ...] = ()
     kind: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One question: the engine's confidence, and whether its first candidate quote holds a gold answer
+    (always False for unanswerable questions), whatever the threshold decided."""
+
+    qid: str
+    answerable: bool
+    confidence: float
+    answers: bool
 
 
 @dataclass(frozen=True)
@@ -79,12 +90,50 @@ class EvalReport:
     corpus: str
     systems: tuple[SystemScores, ...]
     misses: tuple[dict[str, Any], ...] = field(default=())
+    outcomes: tuple[Outcome, ...] = field(default=())
+    """Per question of the first system: its confidence and whether its first quote answers."""
+
+    def reliability(self, bins: int = 5) -> list[tuple[float, float, int, float, float]]:
+        """Rows ``(low, high, questions, mean confidence, share whose first quote answers)``."""
+        rows = []
+        for i in range(bins):
+            low, high = i / bins, (i + 1) / bins
+            inside = [o for o in self.outcomes if low <= o.confidence < high or (i == bins - 1 and o.confidence == 1.0)]
+            if inside:
+                rows.append(
+                    (low, high, len(inside), statistics.fmean(o.confidence for o in inside),
+                     statistics.fmean(o.answers for o in inside))
+                )  # fmt: skip
+        return rows
+
+    def thresholds(self, steps: Sequence[float] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)) -> list[tuple[float, float, float, float]]:
+        """Rows ``(threshold, first-quote hit, unanswerable abstained, false abstentions)``."""
+        answerable = [o for o in self.outcomes if o.answerable]
+        unanswerable = [o for o in self.outcomes if not o.answerable]
+        rows = []
+        for t in steps:
+            hit = sum(o.answers and o.confidence >= t for o in answerable) / max(len(answerable), 1)
+            abstained = sum(o.confidence < t for o in unanswerable) / max(len(unanswerable), 1)
+            false = sum(o.confidence < t for o in answerable) / max(len(answerable), 1)
+            rows.append((t, hit, abstained, false))
+        return rows
+
+    def calibration_table(self) -> str:
+        lines = ["reliability: confidence bin, questions, mean confidence, share whose first quote answers"]
+        for low, high, n, mean, share in self.reliability():
+            lines.append(f"  [{low:.1f}, {high:.1f})  {n:5d}  {mean:6.3f}  {share:6.3f}")
+        lines.append("threshold: first-quote hit, unanswerable abstained, false abstentions")
+        for t, hit, abstained, false in self.thresholds():
+            lines.append(f"  {t:.2f}  {100 * hit:5.1f}%  {100 * abstained:5.1f}%  {100 * false:5.1f}%")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "questions_file": self.questions_file,
             "corpus": self.corpus,
             "systems": [asdict(s) for s in self.systems],
+            "reliability": self.reliability(),
+            "thresholds": self.thresholds(),
         }
 
     def table(self) -> str:
@@ -111,10 +160,6 @@ class EvalReport:
         )
         lines.extend(f"note: {s.system}: {s.notes}" for s in self.systems if s.notes)
         return "\n".join(lines)
-
-
-def normalise(text: str) -> str:
-    return _SPACE.sub(" ", text).strip().casefold()
 
 
 def contains_answer(text: str, answers: Sequence[str], *, limit: int | None = MAX_QUOTE_CHARS) -> bool:
@@ -257,10 +302,20 @@ def evaluate(
     n_un = len(questions) - n_ans
     ours = _Tally()
     misses: list[dict[str, Any]] = []
+    outcomes: list[Outcome] = []
     for q in tqdm(questions, desc=name, disable=not progress):
         started = time.perf_counter()
-        answer = engine.answer(q.question, history=list(q.history) or None)
+        evidence = engine.evidence(q.question, history=list(q.history) or None)
+        answer = engine.decide(evidence)
         latency = 1000 * (time.perf_counter() - started)
+        best = evidence.candidates[0] if evidence.candidates else None
+        would_answer = (
+            q.answerable
+            and best is not None
+            and _doc_matches(best.doc_id, q.doc)
+            and contains_answer(best.text, q.answers)
+        )
+        outcomes.append(Outcome(q.qid, q.answerable, answer.confidence, would_answer))
         try:
             check_quotes(answer.quotes, texts)
             bad = 0
@@ -287,6 +342,7 @@ def evaluate(
         corpus=engine.reader.location,
         systems=tuple(systems),
         misses=tuple(misses),
+        outcomes=tuple(outcomes),
     )
 
 

@@ -241,6 +241,11 @@ def coverage(weights: Mapping[str, float], text: str) -> float:
     return sum(w for t, w in weights.items() if ft.matches(t, words)) / total
 
 
+def sentence_score(dense: float, coverage: float, passage: float, type_match: float, s: AnswerSettings) -> float:
+    """The hand-weighted sentence score (weights chosen by benchmarks/tune_weights.py)."""
+    return s.dense_weight * dense + s.lexical_weight * coverage + s.passage_weight * passage + s.type_weight * type_match
+
+
 def score_sentences(
     snapshot: Snapshot,
     query: Query,
@@ -267,7 +272,7 @@ def score_sentences(
         cov = coverage(weights, text)
         passage = passage_score.get(chunk_id, 0.0)
         kind = ft.type_match(text, cues, who, words)
-        score = s.dense_weight * dense + s.lexical_weight * cov + s.passage_weight * passage + s.type_weight * kind
+        score = sentence_score(dense, cov, passage, kind, s)
         return Candidate(chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n)
 
     singles: dict[SentenceKey, Candidate] = {}
@@ -389,7 +394,10 @@ def decision_features(
     key_in_best = (
         ft.key_support(terms, lambda t: ft.matches(t, set(tokenize(best.text)))) if best is not None else 0.0
     )
+    asked = bool(ft.type_cues(query.text)) or ft.asks_who(query.text)
     return {
+        "type_asked": float(asked),
+        "type_missing": float(asked and (best is None or best.type_match == 0.0)),
         "score": best.score if best else 0.0,
         "dense": best.dense if best else 0.0,
         "coverage": best.coverage if best else 0.0,

@@ -8,7 +8,10 @@ these defaults.
 
 from __future__ import annotations
 
+import ast
+import itertools
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -21,18 +24,25 @@ class AnswerSettings:
     rrf_k: int = 60
     """Reciprocal-rank-fusion constant: 1 / (rrf_k + rank)."""
     dense_fusion_weight: float = 1.0
+    """Weight of the dense ranking in the fusion."""
     lexical_fusion_weight: float = 1.0
+    """Weight of the BM25 ranking in the fusion."""
     passages: int = 6
     """Fused passages kept on the answer (Sources panel, ``-k``); their sentences are candidates."""
     sentence_candidates: int = 20
     """Nearest sentences from the whole corpus added to the candidates."""
     # -- sentence scoring --------------------------------------------------------
     dense_weight: float = 1.0
+    """Sentence score: cosine of question and sentence."""
     lexical_weight: float = 1.0
+    """Sentence score: IDF-weighted, stem-aware share of the question's words in the sentence."""
     passage_weight: float = 0.2
+    """Sentence score: fused score of the sentence's chunk, relative to the best chunk."""
     type_weight: float = 0.1
+    """Sentence score: 1 when the sentence holds the kind of answer asked for (date, number, name, byline)."""
     # -- quotes ------------------------------------------------------------------
     max_quotes: int = 3
+    """Most quotes in one answer."""
     quote_margin: float = 0.08
     """Further quotes must score within this of the best one."""
     near_duplicate_overlap: float = 0.5
@@ -42,6 +52,7 @@ class AnswerSettings:
     pair_gain: float = 0.05
     """Quote two adjacent sentences as one when together they score this much better."""
     max_quote_chars: int = 400
+    """Longest quote, in characters (a pair of sentences must fit)."""
     # -- abstention --------------------------------------------------------------
     abstain_below: float = 0.5
     """Abstain when the calibrated probability that the first quote answers is below this."""
@@ -55,6 +66,7 @@ class AnswerSettings:
     follow_up_max_words: int = 4
     """A question this short (or one with a pronoun) is read as a follow-up."""
     max_question_chars: int = 2000
+    """Longest question (and history turn) accepted."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -66,3 +78,21 @@ class AnswerSettings:
                 raise ValueError(f"AnswerSettings.{name} is a probability in [0, 1], not {getattr(self, name)!r}.")
         if self.candidates < 1 or self.passages < 1 or self.max_quotes < 1:
             raise ValueError("AnswerSettings.candidates, passages and max_quotes must be at least 1.")
+
+
+def markdown_table() -> str:
+    """The settings table of docs/quality.md, from the field docstrings above (``python -m qa.settings``)."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "AnswerSettings").body
+    docs: dict[str, str] = {}
+    for node, after in itertools.pairwise(body):
+        documented = isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+        if documented and isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            docs[node.target.id] = " ".join(str(after.value.value).split())  # type: ignore[attr-defined]
+    rows = ["| setting | default | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{f.name}` | `{f.default!r}` | {docs.get(f.name, '')} |" for f in fields(AnswerSettings)]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

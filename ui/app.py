@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from qa import Answer, CorpusQA, QAError, Quote, open_index
+from qa.api import engine_over
 from qa.render import answer_html, article_html, articles_table, question_html, sources_html
-from vectorstore import CorpusIndex, IndexReader, StoreSettings, VectorStoreError, default_corpus_dir
+from vectorstore import CorpusIndex, StoreSettings, VectorStoreError, default_corpus_dir
 
 from .auth import ENV_AUTH, LoginGuard, auth_from_env
 from .errors import UIError
@@ -163,5 +164,5 @@ def create_app(
     else:
         upload_dir = config.uploads or Path(corpus)
         index = index or open_index(corpus, store=config.store, progress=True)
-    engine = engine or CorpusQA(IndexReader(index))
+    engine = engine or engine_over(index)
     return ChatApp(engine, index, upload_dir=upload_dir, config=replace(config))

@@ -24,10 +24,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from vectorstore.env import ENV_AUTH  # "user:password"
+from vectorstore.env import ENV_AUTH_LOCKOUT_S as ENV_LOCKOUT
+
 from .errors import UIError
 
-ENV_AUTH = "CORPUS_QA_AUTH"  # "user:password"
-ENV_LOCKOUT = "CORPUS_QA_AUTH_LOCKOUT_S"
+__all__ = ["ENV_AUTH", "ENV_LOCKOUT", "LoginGuard", "auth_from_env", "client_address"]
 
 #: The address of the client whose request is being handled (set by the request guard).
 client_address: ContextVar[str] = ContextVar("corpus_qa_client", default="unknown")

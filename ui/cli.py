@@ -15,7 +15,7 @@ from pathlib import Path
 
 from qa import AnswerSettings, QAError, open_corpus
 from qa.render import support_line
-from vectorstore import StoreSettings, VectorStoreError
+from vectorstore import StoreSettings, VectorStoreError, default_embedder
 from vectorstore.env import ENV_ALLOWED_HOSTS, ENV_CHROMA_URL, ENV_STORE_DIR, ENV_UPLOAD_DIR, env_path
 
 EXAMPLE = "Who is Cuba's foreign minister?"
@@ -110,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ev.add_argument("--misses", type=int, default=0, help="print up to N missed questions")
+    ev.add_argument(
+        "--calibration", action="store_true", help="also print the reliability table and threshold trade-off"
+    )
+    ev.add_argument("--model", help="embedding model: qa-tuned (default), minilm (plain MiniLM) or a folder")
     _abstain_arg(ev)
     _store_args(ev)
     ev.set_defaults(run=run_eval)
@@ -163,7 +167,13 @@ def run_eval(args: argparse.Namespace) -> int:
     if corpus is None:
         sibling = args.questions.parent / "corpus"
         corpus = sibling if sibling.is_dir() else None
-    engine = open_corpus(corpus, store=_store_settings(args), progress=True, settings=_answer_settings(args))
+    engine = open_corpus(
+        corpus,
+        store=_store_settings(args),
+        progress=True,
+        settings=_answer_settings(args),
+        embedder=default_embedder(args.model) if args.model else None,
+    )
     results = evaluate(
         engine, questions, baselines=args.baselines, progress=True, questions_file=str(args.questions)
     )
@@ -171,6 +181,8 @@ def run_eval(args: argparse.Namespace) -> int:
         print(json.dumps(results.to_dict(), indent=2))
         return 0
     print(results.table())
+    if args.calibration:
+        print(results.calibration_table())
     for miss in results.misses[: args.misses]:
         print(f"MISS {miss['id']}: {miss['q']} | gold {list(miss['answers'])} | got {miss['first']!r}")
     return 0

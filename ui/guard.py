@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from vectorstore.env import ENV_ALLOWED_HOSTS  # comma-separated, e.g. "chat.example.org,10.0.0.5:7860"
+
 from .auth import client_address
 from .errors import UIError
 
@@ -28,7 +30,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
 
-ENV_ALLOWED_HOSTS = "CORPUS_QA_ALLOWED_HOSTS"  # comma-separated, e.g. "chat.example.org,10.0.0.5:7860"
 BODY_LIMIT = 1024 * 1024  # questions, chat history, login forms
 UPLOAD_BODY_LIMIT = 64 * 1024 * 1024  # one upload request (Gradio still caps each file at 5 MB)
 UPLOAD_ROUTE = "/gradio_api/upload"

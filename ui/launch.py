@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vectorstore.env import ENV_UPLOAD_CACHE_S
+
 from .auth import auth_from_env
 from .errors import UIError
 from .guard import HostPolicy, RequestGuard, hosts_from_env
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 
     from .app import ChatApp
 
-ENV_CACHE_AGE = "CORPUS_QA_UPLOAD_CACHE_S"  # how long an unprocessed upload stays in Gradio's cache
+ENV_CACHE_AGE = ENV_UPLOAD_CACHE_S  # how long an upload never added stays in Gradio's cache
 
 
 def cache_policy() -> tuple[int, int]:

@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -97,10 +98,24 @@ class _FolderLock:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / "corpus-qa.lock"
+        # Never through a link or into a FIFO/device: the file is truncated and written below.
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
         try:
-            self._handle = open(self.path, "a+")  # noqa: SIM115 - held open on purpose
+            fd = os.open(self.path, flags, 0o644)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise StoreUnavailableError(
+                    f"The lock file {self.path} is a symbolic link; corpus-qa does not write through "
+                    "links. Remove it (it is created again) or pass another folder with --store."
+                ) from exc
             raise _store_os_error(folder, exc) from exc
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise StoreUnavailableError(
+                f"The lock file {self.path} is not a regular file. Remove it (it is created again) "
+                "or pass another folder with --store."
+            )
+        self._handle = os.fdopen(fd, "r+")
         try:
             fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -388,11 +403,6 @@ class ChromaStore:
     def revision(self) -> str:
         meta = self._chunks.metadata or {}
         return str(meta.get(f"{_META_PREFIX}revision", "empty"))
-
-    def refresh_revision(self) -> str:
-        """Re-read the revision marker (another writer may have changed it)."""
-        self._chunks = self._client.get_collection(self.name)
-        return self.revision
 
     def count(self) -> int:
         return int(self._chunks.count())

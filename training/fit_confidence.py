@@ -1,0 +1,162 @@
+"""Fit the confidence model: P(the first quote answers the question), shipped as qa/models/confidence.json.
+
+    python -m training.fit_confidence                 # with the default (tuned) embedding model
+    python -m training.fit_confidence --model minilm  # for the plain MiniLM, to compare
+
+Data: the ten SQuAD 2.0 *training* articles (../shared/train/squad2-train, CC BY-SA 4.0), never
+the benchmark. They are split into two halves, each indexed as its own corpus. A question asked
+of its own half is labelled 1 when the engine's first quote holds a gold answer (0 when it does
+not, and for SQuAD's unanswerable questions); a question asked of the *other* half is an
+off-corpus question, labelled 0 — the kind a news reader asks and the articles never address.
+Features are :func:`qa.pipeline.decision_features` from the same pipeline the app runs; the model
+is an L2-regularised logistic regression on standardised features (Newton's method, numpy only).
+Thresholds are chosen afterwards on the development sets (docs/quality.md), not here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from qa import CorpusQA, open_index
+from qa.confidence import ConfidenceModel
+from qa.evaluation import EvalQuestion, contains_answer, load_questions
+from vectorstore import IndexReader, StoreSettings, close_client, default_embedder
+from vectorstore.embedding import TUNED_MODEL_NAME
+
+REPO = Path(__file__).resolve().parent.parent
+TRAIN = REPO.parent / "shared" / "train" / "squad2-train"
+MODELS = REPO / "qa" / "models"
+OFF_CORPUS_SHARE = 0.3  # off-corpus questions, as a share of in-corpus ones, in the fitted sample
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
+    """Weighted L2 logistic regression by Newton's method; returns [bias, *coefficients]."""
+    design = np.hstack([np.ones((len(x), 1)), x])
+    beta = np.zeros(design.shape[1])
+    penalty = np.full(design.shape[1], l2)
+    penalty[0] = 0.0  # the bias is not shrunk
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-design @ beta))
+        gradient = design.T @ (w * (p - y)) + penalty * beta
+        hessian = (design * (w * p * (1 - p))[:, None]).T @ design + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return beta
+
+
+def auc(scores: Sequence[float], labels: Sequence[int]) -> float:
+    order = np.argsort(scores)
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    pos = np.asarray(labels) == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / max(n_pos * n_neg, 1))
+
+
+def examples(engine: CorpusQA, questions: Sequence[EvalQuestion], *, off_corpus: bool) -> list[tuple[dict[str, float], int]]:
+    out = []
+    for q in questions:
+        evidence = engine.evidence(q.question)
+        first = evidence.candidates[0] if evidence.candidates else None
+        hit = (
+            not off_corpus
+            and q.answerable
+            and first is not None
+            and Path(first.doc_id).stem == q.doc
+            and contains_answer(first.text, q.answers)
+        )
+        out.append((evidence.features, int(hit)))
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="embedding model: qa-tuned (default), minilm or a folder")
+    parser.add_argument("--train", type=Path, default=TRAIN)
+    parser.add_argument(
+        "--out", type=Path, help="default: qa/models/confidence.json for the tuned model, confidence-<model>.json otherwise"
+    )
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    rng = random.Random(args.seed)
+    embedder = default_embedder(args.model)
+    questions = load_questions(args.train / "questions.json")
+    articles = sorted(p for p in (args.train / "corpus").iterdir() if p.suffix == ".txt")
+    halves = [articles[0::2], articles[1::2]]
+    rows: list[tuple[dict[str, float], int, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for h, half in enumerate(halves):
+            folder = Path(tmp) / f"half{h}"
+            folder.mkdir()
+            for path in half:
+                shutil.copy(path, folder / path.name)
+            store = Path(tmp) / f"store{h}"
+            index = open_index(folder, store=StoreSettings(store_dir=store), embedder=embedder, progress=True)
+            engine = CorpusQA(IndexReader(index))
+            stems = {p.stem for p in half}
+            inside = [q for q in questions if q.doc in stems]
+            outside = [q for q in questions if q.doc not in stems and q.answerable]
+            outside = rng.sample(outside, min(len(outside), int(OFF_CORPUS_SHARE * len(inside))))
+            print(f"half {h}: {len(inside)} in-corpus questions, {len(outside)} off-corpus", flush=True)
+            rows += [(f, y, 1.0) for f, y in examples(engine, inside, off_corpus=False)]
+            rows += [(f, y, 1.0) for f, y in examples(engine, outside, off_corpus=True)]
+            close_client(path=store)
+
+    names = sorted(rows[0][0])
+    x = np.asarray([[f[n] for n in names] for f, _, _ in rows])
+    y = np.asarray([label for _, label, _ in rows], dtype=float)
+    w = np.asarray([weight for _, _, weight in rows])
+    means, scales = x.mean(axis=0), x.std(axis=0) + 1e-9
+    beta = fit_logistic((x - means) / scales, y, w, l2=args.l2)
+    model = ConfidenceModel(
+        weights=dict(zip(names, beta[1:].tolist(), strict=True)),
+        bias=float(beta[0]),
+        means=dict(zip(names, means.tolist(), strict=True)),
+        scales=dict(zip(names, scales.tolist(), strict=True)),
+        embedder=embedder.model_name,
+    )
+    probabilities = [model.probability(f) for f, _, _ in rows]
+    fitted_auc = auc(probabilities, [int(v) for v in y])
+    payload = {
+        "about": "P(first quote answers) for corpus-qa; fitted by training/fit_confidence.py on the SQuAD 2.0 "
+        "training articles (CC BY-SA 4.0; in-corpus and cross-half off-corpus questions). Do not edit by hand.",
+        "embedder": model.embedder,
+        "weights": {k: round(v, 6) for k, v in model.weights.items()},
+        "bias": round(model.bias, 6),
+        "means": {k: round(v, 6) for k, v in model.means.items()},
+        "scales": {k: round(v, 6) for k, v in model.scales.items()},
+        "training": {
+            "examples": len(rows),
+            "positives": int(y.sum()),
+            "l2": args.l2,
+            "seed": args.seed,
+            "in_sample_auc": round(fitted_auc, 4),
+            "seconds": round(time.perf_counter() - started, 1),
+        },
+    }
+    out = args.out or MODELS / (
+        "confidence.json" if embedder.model_name == TUNED_MODEL_NAME else f"confidence-{embedder.model_name.rsplit('/', 1)[-1]}.json"
+    )
+    out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(payload["training"]), f"-> {out}")
+    for name in names:
+        print(f"  {name:<16} {model.weights[name]:+.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
