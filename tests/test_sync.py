@@ -15,7 +15,6 @@ from vectorstore import (
     CorpusIndex,
     InvalidNameError,
     Source,
-    StoreMismatchError,
     StoreSettings,
     close_client,
     open_store,
