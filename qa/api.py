@@ -104,6 +104,7 @@ def open_index(
         chunk_tokens=store_settings.chunk_tokens,
         max_file_bytes=store_settings.max_file_bytes,
         chunk_vectors=store_settings.chunk_vectors,
+        max_files=store_settings.max_files,
     )
     index.sync(progress=progress)
     return index

@@ -394,9 +394,9 @@ def decision_features(
     key_in_best = (
         ft.key_support(terms, lambda t: ft.matches(t, set(tokenize(best.text)))) if best is not None else 0.0
     )
+    # Only the miss is a feature: whether a question asks for a type says nothing by itself.
     asked = bool(ft.type_cues(query.text)) or ft.asks_who(query.text)
     return {
-        "type_asked": float(asked),
         "type_missing": float(asked and (best is None or best.type_match == 0.0)),
         "score": best.score if best else 0.0,
         "dense": best.dense if best else 0.0,

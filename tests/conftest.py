@@ -12,7 +12,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from tests.fakes import FakeReader, HashingEmbedder
+from tests.fakes import FakeReader
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

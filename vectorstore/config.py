@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from .chroma_store import ChromaStore, close_client, open_client, validate_collection_name
+from .chroma_store import (
+    SQLITE_FILE,
+    ChromaStore,
+    close_client,
+    has_client,
+    open_client,
+    validate_collection_name,
+)
 from .chunking import CHUNKER_VERSION, DEFAULT_CHUNK_TOKENS
 from .embedding import Embedder
-from .errors import StoreDamagedError, StoreUnavailableError
-from .loading import DEFAULT_MAX_FILE_BYTES
+from .env import ENV_CHROMA_URL, ENV_STORE_DIR
+from .errors import StoreDamagedError, StoreReadOnlyError, StoreUnavailableError
+from .loading import DEFAULT_MAX_FILE_BYTES, check_corpus_folder, resolve_max_files
 
-ENV_STORE_DIR = "CORPUS_QA_STORE_DIR"
-ENV_CHROMA_URL = "CORPUS_QA_CHROMA_URL"
 DEFAULT_COLLECTION = "corpus-qa-default"
 
 
@@ -34,10 +42,16 @@ def default_corpus_dir() -> Path:
 
 
 def collection_for(folder: Path) -> str:
-    """A stable collection name per corpus folder; the shipped corpus has a fixed one."""
+    """A stable collection name per corpus folder; the shipped corpus has a fixed one.
+
+    A folder that may not be a corpus (``/``, ``/usr``, the home folder…) is
+    refused here, before any store is opened for it.
+    """
     resolved = folder.expanduser().resolve()
     if resolved == default_corpus_dir().resolve():
         return DEFAULT_COLLECTION
+    if resolved.is_dir():
+        check_corpus_folder(resolved)
     digest = hashlib.sha1(str(resolved).encode(), usedforsecurity=False).hexdigest()[:12]
     stem = "".join(ch if ch.isalnum() else "-" for ch in resolved.name.lower()).strip("-")[:30] or "corpus"
     return validate_collection_name(f"cqa-{stem}-{digest}")
@@ -53,15 +67,24 @@ class StoreSettings:
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     chunk_vectors: str = "mean"
+    # Most article files one corpus folder may hold (a guard against pointing at a whole disk);
+    # None: CORPUS_QA_MAX_FILES, else 10,000.
+    max_files: int | None = None
 
     def resolved(self) -> StoreSettings:
-        """Fill unset fields from ``CORPUS_QA_STORE_DIR`` / ``CORPUS_QA_CHROMA_URL`` and defaults."""
+        """Fill unset fields from ``CORPUS_QA_STORE_DIR`` / ``CORPUS_QA_CHROMA_URL`` /
+        ``CORPUS_QA_MAX_FILES`` and defaults."""
         url = self.chroma_url or os.environ.get(ENV_CHROMA_URL) or None
         store_dir = self.store_dir
         if store_dir is None and not url:
             env_dir = os.environ.get(ENV_STORE_DIR)
             store_dir = Path(env_dir) if env_dir else default_store_dir()
-        return replace(self, chroma_url=url, store_dir=Path(store_dir).expanduser() if store_dir else None)
+        return replace(
+            self,
+            chroma_url=url,
+            store_dir=Path(store_dir).expanduser() if store_dir else None,
+            max_files=resolve_max_files(self.max_files),
+        )
 
     @property
     def location(self) -> str:
@@ -71,10 +94,17 @@ class StoreSettings:
 def open_store(
     settings: StoreSettings, collection: str, embedder: Embedder, *, reset: bool = False
 ) -> ChromaStore:
-    """Open (or create) a corpus's collections; a damaged embedded store is set aside and rebuilt."""
+    """Open (or create) a corpus's collections, repairing only what is really damaged.
+
+    An embedded store whose database file is corrupt is moved aside
+    (``<folder>.damaged-<time>``) and rebuilt; when the file is sound but
+    this corpus's collections fail their health check, only they are dropped
+    and rebuilt, and every other corpus's collections stay. A store that
+    cannot be written, or fails for another reason, is left as it is.
+    """
     s = settings.resolved()
 
-    def attempt() -> ChromaStore:
+    def attempt(drop: bool) -> ChromaStore:
         client = open_client(path=s.store_dir, url=s.chroma_url)
         return ChromaStore(
             client,
@@ -83,18 +113,86 @@ def open_store(
             dimension=embedder.dimension,
             chunker_version=f"{CHUNKER_VERSION}/{s.chunk_tokens}/{s.chunk_vectors}",
             location=s.location,
-            reset=reset,
+            reset=drop,
         )
 
     try:
-        return attempt()
+        return attempt(reset)
+    except StoreReadOnlyError:
+        raise
     except (StoreDamagedError, StoreUnavailableError) as exc:
         if s.chroma_url or s.store_dir is None or not s.store_dir.exists():
             raise
-        # An embedded store left unreadable (a kill mid-write): keep it for inspection,
-        # start a fresh folder, and let sync rebuild it from the corpus.
-        close_client(path=s.store_dir)
-        aside = s.store_dir.with_name(f"{s.store_dir.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-        s.store_dir.rename(aside)
-        print(f"corpus-qa: {exc}. Moved it to {aside}; rebuilding from the corpus.", file=sys.stderr)
-        return attempt()
+        folder = s.store_dir
+        damage = sqlite_damage(folder / SQLITE_FILE)
+        if damage is not None:
+            why = f"{str(exc).rstrip('.')}: its database is damaged ({damage})"
+            return _rebuild_folder(folder, why, attempt, reset)
+        if not has_client(path=folder):
+            # The client itself failed, yet the database is sound: not damage (disk full, a newer
+            # Chroma's files, …), so nothing is moved.
+            raise StoreUnavailableError(
+                f"{exc} Its database passed an integrity check, so nothing was moved or deleted: check "
+                "free disk space and the folder's permissions, or pass another folder with --store or "
+                "CORPUS_QA_STORE_DIR."
+            ) from exc
+        # The database is sound and the client works: only this corpus's collections are bad.
+        print(
+            f"corpus-qa: {str(exc).rstrip('.')}. Dropping collection {collection!r} and its sentences (other corpora "
+            "in the store are untouched); rebuilding it from the corpus.",
+            file=sys.stderr,
+        )
+        try:
+            return attempt(True)
+        except (StoreDamagedError, StoreUnavailableError) as again:
+            raise StoreDamagedError(
+                f"The collections of this corpus in {folder} are damaged and could not be dropped "
+                f"({str(again).rstrip('.')}). Other corpora's collections there are fine. Give this corpus another store "
+                f"with --store or CORPUS_QA_STORE_DIR, or move {folder} aside to rebuild every corpus "
+                "from its folder."
+            ) from again
+
+
+def _rebuild_folder(
+    folder: Path, why: str, attempt: Callable[[bool], ChromaStore], reset: bool
+) -> ChromaStore:
+    """Move a store with a corrupt database aside (kept for inspection) and start a fresh one."""
+    close_client(path=folder)
+    aside = folder.with_name(f"{folder.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        folder.rename(aside)
+    except OSError as exc:
+        raise StoreDamagedError(
+            f"{why}. It could not be moved aside to {aside} ({exc.strerror or exc}): move it away "
+            "yourself, or pass another folder with --store or CORPUS_QA_STORE_DIR, then run again."
+        ) from exc
+    print(f"corpus-qa: {why}. Moved it to {aside}; rebuilding from the corpus.", file=sys.stderr)
+    return attempt(reset)
+
+
+def sqlite_damage(database: Path) -> str | None:
+    """What is wrong with a SQLite file, or None when it is sound or cannot be judged.
+
+    Opened read-only by the standard library and checked with
+    ``PRAGMA quick_check``: only a file SQLite itself calls corrupt (or not a
+    database) counts as damaged, never one that merely cannot be opened or
+    written (permissions, locks), so a healthy store is never moved aside.
+    """
+    if not database.is_file():
+        return None
+    try:
+        connection = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        rows = connection.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}:
+            return str(exc)
+        return None
+    finally:
+        connection.close()
+    if rows == [("ok",)]:
+        return None
+    return "; ".join(str(r[0]) for r in rows[:3])

@@ -44,3 +44,23 @@ class InvalidNameError(VectorStoreError):
 
 class CorpusNotFoundError(VectorStoreError):
     """The corpus folder does not exist or is not a folder."""
+
+
+class CorpusRefusedError(VectorStoreError):
+    """The corpus folder is a system folder or the home folder: scanning it would walk the disk."""
+
+
+class CorpusUnreadableError(VectorStoreError):
+    """The corpus folder itself cannot be listed (permissions)."""
+
+
+class TooManyFilesError(VectorStoreError):
+    """The corpus folder holds more article files than the configured limit."""
+
+
+class InvalidSettingError(VectorStoreError):
+    """A setting (argument or environment variable) has a value corpus-qa cannot use."""
+
+
+class StoreReadOnlyError(StoreUnavailableError):
+    """The store folder or its database file cannot be written."""

@@ -80,6 +80,7 @@ class CorpusIndex:
         chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         chunk_vectors: str = "mean",
+        max_files: int | None = None,
     ) -> None:
         if chunk_vectors not in {"mean", "encode"}:
             raise ValueError("chunk_vectors must be 'mean' or 'encode'")
@@ -88,6 +89,8 @@ class CorpusIndex:
         self.embedder = embedder
         self.chunk_tokens = min(chunk_tokens, embedder.max_tokens - 2)
         self.max_file_bytes = max_file_bytes
+        # Article files per folder; None: CORPUS_QA_MAX_FILES or the default, read at each sync.
+        self.max_files = max_files
         self.chunk_vectors = chunk_vectors
         self._write_lock = threading.Lock()
         self._snapshot = IndexSnapshot(revision="", documents={}, chunks={}, chunk_order=())
@@ -110,7 +113,13 @@ class CorpusIndex:
         documents: dict[str, Document] = {}
         problems: list[FileProblem] = []
         for source in self.sources:
-            docs, probs = load_folder(source.folder, max_bytes=self.max_file_bytes, id_prefix=source.prefix)
+            docs, probs = load_folder(
+                source.folder,
+                max_bytes=self.max_file_bytes,
+                id_prefix=source.prefix,
+                max_files=self.max_files,
+                progress=progress,
+            )
             problems.extend(probs)
             for doc in docs:
                 documents.setdefault(doc.doc_id, doc)
@@ -118,7 +127,10 @@ class CorpusIndex:
         stored: dict[str, list[StoredChunk]] = {}
         for sc in self.store.stored_chunks():
             stored.setdefault(sc.doc_id, []).append(sc)
-        unreadable = {p.path for p in problems}
+        # What was stored for an article that cannot be read now, or that sits in a folder that
+        # cannot be listed now, is kept; links and special files are not articles, so not kept.
+        unreadable = {p.path for p in problems if p.kind == "unreadable"}
+        unlisted = tuple(p.path for p in problems if p.kind == "folder")
 
         added: list[str] = []
         updated: list[str] = []
@@ -134,7 +146,9 @@ class CorpusIndex:
                 (updated if old else added).append(doc_id)
                 to_write.append(doc)
         # A file that exists but cannot be read now keeps what was stored for it.
-        removed = [d for d in stored if d not in documents and d not in unreadable]
+        removed = [
+            d for d in stored if d not in documents and d not in unreadable and not d.startswith(unlisted)
+        ]
 
         written = self._write(to_write, kept_chunks, progress, stored.keys())
         for doc_id in removed:

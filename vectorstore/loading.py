@@ -1,15 +1,37 @@
-"""Loading article files (.txt, .md, .html) into :class:`Document` records."""
+"""Loading article files (.txt, .md, .html) into :class:`Document` records.
+
+A corpus folder is not trusted: only regular files that really live inside
+it are articles. Symbolic links, FIFOs, devices and sockets are skipped with
+a reason, files are opened without following links and read up to the size
+limit only, and HTML is checked for structures that would pin the parser
+before it is parsed (once per content).
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import stat
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from .errors import CorpusNotFoundError, UnreadableFileError
+from tqdm import tqdm
+
+from .env import ENV_MAX_FILES
+from .errors import (
+    CorpusNotFoundError,
+    CorpusRefusedError,
+    CorpusUnreadableError,
+    InvalidSettingError,
+    TooManyFilesError,
+    UnreadableFileError,
+)
 from .records import Document
 from .sentences import split_sentences
 
@@ -17,46 +39,321 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_FILES = 10_000
+
+# HTML structure limits, checked by a linear scan before parsing. Real news pages stay far below
+# them (a few thousand tags, tens of attributes on a tag, nesting depth well under 100); past them
+# the HTML parser's cost grows quadratically (attributes) or explodes (tags), pinning a CPU.
+MAX_HTML_TAGS = 50_000
+MAX_HTML_ATTRIBUTES = 256
+MAX_HTML_DEPTH = 512
 
 _BYLINE = re.compile(r"^(by|from|words by)\s+\S.{0,100}$", re.IGNORECASE)
 _HANDLE = re.compile(r"^@\w{1,40}$")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _TITLE_WORDS = 12
 
+ProblemKind = Literal["unreadable", "skipped", "folder"]
+
 
 @dataclass(frozen=True)
 class FileProblem:
-    """A file that was skipped, and why: shown to the user as one line."""
+    """A file (or folder) that was skipped, and why: shown to the user as one line.
+
+    ``kind`` says what happens to what was stored for it: an ``unreadable``
+    article keeps its stored records, a ``folder`` that cannot be listed keeps
+    everything stored under it (``path`` ends with ``/``), and a ``skipped``
+    entry (a link, a FIFO, a device) is not an article, so nothing is kept.
+    """
 
     path: str
     reason: str
+    kind: ProblemKind = "unreadable"
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    """The article files of a folder, and the entries that were skipped with a reason."""
+
+    paths: tuple[Path, ...]
+    problems: tuple[FileProblem, ...]
 
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def iter_article_paths(folder: Path) -> Iterator[Path]:
-    """Every supported file under ``folder``, sorted, hidden files skipped."""
+# -- which folders may be scanned ----------------------------------------------
+
+# Folders that are never a corpus: scanning them would read the whole disk (or endless
+# pseudo-files). Their sub-folders are allowed, except under the pseudo-filesystems.
+_SYSTEM_ROOTS = frozenset(
+    {
+        "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32",
+        "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/snap", "/srv", "/sys",
+        "/tmp", "/usr", "/usr/local", "/var", "/Applications", "/Library", "/System", "/Users",  # noqa: S108
+        "/Volumes", "/private", "/private/etc", "/private/tmp", "/private/var",
+    }
+)  # fmt: skip
+_PSEUDO_FILESYSTEMS = ("/proc", "/sys", "/dev")
+
+
+def check_corpus_folder(folder: Path) -> Path:
+    """``folder`` if it may be scanned as a corpus; a clear error naming the fix if not."""
+    folder = Path(folder).expanduser()
     if not folder.exists():
         raise CorpusNotFoundError(
             f"Corpus folder {folder} does not exist: create it or pass another folder with --corpus."
         )
     if not folder.is_dir():
         raise CorpusNotFoundError(f"{folder} is not a folder: pass the folder that holds the articles.")
+    resolved = folder.resolve()
+    try:
+        home: Path | None = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no HOME and no password entry
+        home = None
+    refused = (
+        str(resolved) in _SYSTEM_ROOTS
+        or (home is not None and (resolved == home or resolved in home.parents))
+        or any(resolved.is_relative_to(p) for p in _PSEUDO_FILESYSTEMS)
+    )
+    if refused:
+        what = "your home folder" if resolved == home else "a system folder"
+        raise CorpusRefusedError(
+            f"Refusing to use {folder} as a corpus: it is {what}, and scanning it would read "
+            "far more than articles. Put the articles in a folder of their own and pass that "
+            "folder instead (e.g. --corpus ~/articles)."
+        )
+    return folder
+
+
+def resolve_max_files(max_files: int | None = None) -> int:
+    """The article-file limit: ``max_files`` if given, else ``CORPUS_QA_MAX_FILES``, else 10,000."""
+    if max_files is None:
+        raw = os.environ.get(ENV_MAX_FILES, "").strip()
+        if not raw:
+            return DEFAULT_MAX_FILES
+        try:
+            max_files = int(raw.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise InvalidSettingError(
+                f"{ENV_MAX_FILES}={raw!r} is not a number: set it to the most article files "
+                f"a corpus may hold, e.g. {ENV_MAX_FILES}=50000."
+            ) from None
+    if max_files < 1:
+        raise InvalidSettingError(
+            f"The article-file limit must be at least 1, got {max_files}: fix {ENV_MAX_FILES} "
+            "or StoreSettings(max_files=...)."
+        )
+    return max_files
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+_LINK_REASON = (
+    "is a symbolic link: skipped, since corpus-qa reads only regular files inside the corpus "
+    "folder; copy the article into the folder instead"
+)
+
+
+def _special_reason(what: str) -> str:
+    return f"is {what}, not a regular file: skipped; save the article as an ordinary file"
+
+
+def scan_folder(folder: Path, *, max_files: int | None = None, progress: bool = False) -> FolderScan:
+    """Every article file under ``folder`` (sorted), plus a problem per entry that was skipped.
+
+    Hidden files and folders are ignored. Symbolic links (to files or
+    folders) are never followed, special files are never opened, and a
+    folder that cannot be listed is reported, not silently passed over.
+    Past ``max_files`` article files the scan stops with an error.
+    """
+    folder = check_corpus_folder(folder)
+    limit = resolve_max_files(max_files)
     found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if name.startswith("."):
+    problems: list[FileProblem] = []
+    bar = tqdm(desc=f"Scanning {folder}", unit=" entries", disable=not progress, leave=False)
+    pending: list[tuple[str, Path]] = [("", folder)]
+    try:
+        while pending:
+            rel_dir, directory = pending.pop()
+            try:
+                with os.scandir(directory) as listing:
+                    entries = sorted(listing, key=lambda e: e.name)
+            except OSError as exc:
+                if not rel_dir:
+                    raise CorpusUnreadableError(
+                        f"Cannot read the corpus folder {folder} ({exc.strerror or exc}): "
+                        "give this user read access to it, or pass another folder."
+                    ) from exc
+                problems.append(
+                    FileProblem(
+                        f"{rel_dir}/",
+                        f"folder cannot be read ({exc.strerror or exc}): its articles were skipped "
+                        "and what was stored for them is kept; give this user read access to it",
+                        kind="folder",
+                    )
+                )
                 continue
-            path = Path(root) / name
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                found.append(path)
-    yield from sorted(found)
+            for entry in entries:
+                bar.update()
+                if entry.name.startswith("."):
+                    continue
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                article = Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES
+                try:
+                    if entry.is_symlink():
+                        # A link to a folder is reported whatever its name; a link to a file only
+                        # when it would otherwise have been read as an article.
+                        if article or entry.is_dir(follow_symlinks=True):
+                            problems.append(FileProblem(rel, _LINK_REASON, kind="skipped"))
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((rel, Path(entry.path)))
+                        continue
+                    if not article:
+                        continue
+                    what = _not_regular(entry.stat(follow_symlinks=False).st_mode)
+                except OSError as exc:
+                    if article:
+                        problems.append(FileProblem(rel, f"cannot be read ({exc.strerror or exc})"))
+                    continue
+                if what is not None:
+                    problems.append(FileProblem(rel, _special_reason(what), kind="skipped"))
+                    continue
+                found.append(Path(entry.path))
+                bar.set_postfix_str(f"{len(found):,} articles", refresh=False)
+                if len(found) > limit:
+                    raise TooManyFilesError(
+                        f"{folder} holds more than {limit:,} article files (.txt, .md, .html); "
+                        "stopped scanning. Pass the folder that holds just the articles, or raise "
+                        f"the limit with {ENV_MAX_FILES}=N (or StoreSettings(max_files=N))."
+                    )
+    finally:
+        bar.close()
+    return FolderScan(tuple(sorted(found)), tuple(sorted(problems, key=lambda p: p.path)))
+
+
+def iter_article_paths(
+    folder: Path, *, max_files: int | None = None, progress: bool = False
+) -> Iterator[Path]:
+    """Every article file under ``folder``, sorted; hidden files, links and special files skipped."""
+    yield from scan_folder(folder, max_files=max_files, progress=progress).paths
+
+
+# -- reading one file ------------------------------------------------------------------
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: opening a FIFO swapped in after the check must not block; it does nothing to files.
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def _relative_parts(path: Path, root: Path) -> tuple[str, ...]:
+    """``path``'s parts below ``root``, or an error when it is not inside it."""
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        try:  # the same file named another way (relative vs absolute, a linked root)
+            rel = path.absolute().relative_to(root.absolute())
+        except ValueError:
+            rel = None
+    parts = rel.parts if rel is not None else ()
+    if not parts or any(p in {"", ".", ".."} for p in parts):
+        raise UnreadableFileError(
+            path, f"is not inside the corpus folder {root}: only files in that folder are read"
+        )
+    return parts
+
+
+def _too_big(size: int, max_bytes: int) -> str:
+    return f"file is {size:,} bytes, over the {max_bytes:,}-byte limit: split it or raise the limit"
+
+
+def read_article_bytes(path: Path, root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path``, a regular file inside ``root``; never more than ``max_bytes``.
+
+    Each folder below ``root`` and the file itself are opened relative to
+    their parent with ``O_NOFOLLOW``, so a link swapped in anywhere on the
+    way cannot lead outside the folder; the file's type is checked before
+    and (with ``fstat``) after opening, so a FIFO or a device is never read.
+    """
+    parts = _relative_parts(path, root)
+    try:
+        dir_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise UnreadableFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    try:
+        for part in parts[:-1]:
+            try:
+                next_fd = os.open(part, _DIR_FLAGS, dir_fd=dir_fd)
+            except OSError as exc:
+                if exc.errno in {errno.ELOOP, errno.ENOTDIR}:
+                    raise UnreadableFileError(path, _LINK_REASON) from exc
+                raise UnreadableFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+            os.close(dir_fd)
+            dir_fd = next_fd
+        try:
+            before = os.stat(parts[-1], dir_fd=dir_fd, follow_symlinks=False)
+        except OSError as exc:
+            raise UnreadableFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+        _check_regular(path, before.st_mode)
+        if before.st_size > max_bytes:
+            raise UnreadableFileError(path, _too_big(before.st_size, max_bytes))
+        try:
+            fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=dir_fd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UnreadableFileError(path, _LINK_REASON) from exc
+            raise UnreadableFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    finally:
+        os.close(dir_fd)
+    try:
+        after = os.fstat(fd)  # what was opened, which may not be what was checked a moment ago
+        _check_regular(path, after.st_mode)
+        if after.st_size > max_bytes:
+            raise UnreadableFileError(path, _too_big(after.st_size, max_bytes))
+        chunks: list[bytes] = []
+        remaining = max_bytes + 1  # one byte over tells a file that grew past the limit
+        while remaining > 0:
+            block = os.read(fd, min(remaining, 1 << 20))
+            if not block:
+                break
+            chunks.append(block)
+            remaining -= len(block)
+    except OSError as exc:
+        raise UnreadableFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if len(raw) > max_bytes:
+        raise UnreadableFileError(path, _too_big(len(raw), max_bytes))
+    return raw
+
+
+def _check_regular(path: Path, mode: int) -> None:
+    what = _not_regular(mode)
+    if what == "a symbolic link":
+        raise UnreadableFileError(path, _LINK_REASON)
+    if what is not None:
+        raise UnreadableFileError(path, _special_reason(what))
 
 
 def load_document(
@@ -66,16 +363,7 @@ def load_document(
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFileError(path, f"unsupported file type {suffix or '(none)'}: use .txt, .md or .html")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise UnreadableFileError(
-                path,
-                f"file is {size:,} bytes, over the {max_bytes:,}-byte limit: split it or raise the limit",
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    raw = read_article_bytes(path, root, max_bytes=max_bytes)
     if b"\x00" in raw:
         raise UnreadableFileError(
             path, "looks like a binary file (it holds NUL bytes): save the article as text"
@@ -90,14 +378,17 @@ def load_document(
     meta_title: str | None = None
     meta_byline: str | None = None
     if suffix in HTML_SUFFIXES:
-        text, meta_title, meta_byline = _extract_html(decoded)
+        extracted = html_article(raw, decoded)
+        if isinstance(extracted, str):
+            raise UnreadableFileError(path, extracted)
+        text, meta_title, meta_byline = extracted
     else:
         text = decoded
     if not text.strip():
         raise UnreadableFileError(path, "holds no article text (the file is empty)")
 
     title, byline = describe(text, markdown=suffix in {".md", ".markdown"})
-    rel = path.relative_to(root).as_posix()
+    rel = "/".join(_relative_parts(path, root))
     return Document(
         doc_id=f"{id_prefix}{rel}",
         title=meta_title or title,
@@ -108,7 +399,116 @@ def load_document(
     )
 
 
-def _extract_html(html: str) -> tuple[str, str | None, str | None]:
+# -- HTML ---------------------------------------------------------------------------
+
+# One token per comment opening or tag; a tag's attribute part may hold quoted '<' or '>'.
+# No nested quantifiers, so matching stays linear in the page's length.
+_HTML_TOKEN = re.compile(r"""<!--|<(/?)([a-z][a-z0-9:_-]*)((?:"[^"]*"|'[^']*'|[^<>"'])*)""")
+_QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
+_ATTRIBUTE = re.compile(r"""[^\s"'=/<>]+(?:\s*=\s*[^\s>]*)?""")
+# Elements that never hold children, or whose end tag is usually left out: they do not nest.
+_NO_NESTING = frozenset(
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+        "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
+        "tfoot", "colgroup", "rb", "rt", "rtc", "rp",
+    }
+)  # fmt: skip
+_RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "noscript", "template"})
+
+
+def html_structure_problem(html: str) -> str | None:
+    """Why ``html`` is refused before parsing (too many tags, attributes or levels), or None.
+
+    A single linear scan: tags are counted, the attributes of long tags
+    counted, and the nesting depth estimated from start and end tags.
+    """
+    low = html.lower()
+    tags = depth = deepest = 0
+    pos = 0
+    while (match := _HTML_TOKEN.search(low, pos)) is not None:
+        pos = match.end()
+        if match.group(0) == "<!--":
+            end = low.find("-->", pos)
+            pos = len(low) if end < 0 else end + 3
+            continue
+        tags += 1
+        if tags > MAX_HTML_TAGS:
+            return (
+                f"HTML has more than {MAX_HTML_TAGS:,} tags (the limit for one article page): "
+                "refused before parsing; save the article's text as .txt instead"
+            )
+        closing, name, attributes = match.groups()
+        # Every attribute takes at least two characters, so short tags need no count.
+        if len(attributes) > 2 * MAX_HTML_ATTRIBUTES:
+            count = len(_ATTRIBUTE.findall(_QUOTED.sub('""', attributes)))
+            if count > MAX_HTML_ATTRIBUTES:
+                return (
+                    f"HTML tag <{name}> has {count:,} attributes, over the limit of "
+                    f"{MAX_HTML_ATTRIBUTES} per tag: refused before parsing; save the article's "
+                    "text as .txt instead"
+                )
+        if name in _NO_NESTING:
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+        elif name in _RAW_TEXT:
+            end = low.find(f"</{name}", pos)
+            pos = len(low) if end < 0 else end
+        elif not attributes.rstrip().endswith("/"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_HTML_DEPTH:
+                    return (
+                        f"HTML nests more than {MAX_HTML_DEPTH} levels deep (the limit for one "
+                        "article page): refused before parsing; save the article's text as .txt instead"
+                    )
+    return None
+
+
+HtmlResult = tuple[str, str | None, str | None]
+_HTML_CACHE_ENTRIES = 2048
+_HTML_CACHE_CHARS = 64 * 1024 * 1024
+_html_cache: OrderedDict[str, HtmlResult | str] = OrderedDict()
+_html_cache_chars = 0
+_html_cache_lock = threading.Lock()
+
+
+def clear_html_cache() -> None:
+    """Forget every parsed page (tests; hosts that want the memory back)."""
+    global _html_cache_chars
+    with _html_cache_lock:
+        _html_cache.clear()
+        _html_cache_chars = 0
+
+
+def html_article(raw: bytes, html: str) -> HtmlResult | str:
+    """Text, title and byline of an HTML page, or the reason it was refused.
+
+    Parsed at most once per content (keyed by the bytes' SHA-256) while the
+    result stays in a bounded in-process cache, so an upload that is checked
+    and then synced, or a re-sync of unchanged files, does not parse again.
+    """
+    global _html_cache_chars
+    key = hashlib.sha256(raw).hexdigest()
+    with _html_cache_lock:
+        if key in _html_cache:
+            _html_cache.move_to_end(key)
+            return _html_cache[key]
+    result: HtmlResult | str = html_structure_problem(html) or _extract_html(html)
+    size = len(result) if isinstance(result, str) else len(result[0])
+    with _html_cache_lock:
+        if key not in _html_cache and size <= _HTML_CACHE_CHARS // 8:
+            _html_cache[key] = result
+            _html_cache_chars += size
+            while len(_html_cache) > _HTML_CACHE_ENTRIES or _html_cache_chars > _HTML_CACHE_CHARS:
+                _, old = _html_cache.popitem(last=False)
+                _html_cache_chars -= len(old) if isinstance(old, str) else len(old[0])
+    return result
+
+
+def _extract_html(html: str) -> HtmlResult:
     """Main text of an HTML article, with its title and author when marked up."""
     import trafilatura  # imported lazily: it is slow to import and only HTML needs it
 
@@ -149,14 +549,21 @@ def describe(text: str, *, markdown: bool = False) -> tuple[str, str | None]:
 
 
 def load_folder(
-    folder: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES, id_prefix: str = ""
+    folder: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    id_prefix: str = "",
+    max_files: int | None = None,
+    progress: bool = False,
 ) -> tuple[list[Document], list[FileProblem]]:
-    """Every readable article under ``folder`` plus one problem per unreadable file."""
+    """Every readable article under ``folder`` plus one problem per file (or folder) skipped."""
+    scan = scan_folder(folder, max_files=max_files, progress=progress)
     documents: list[Document] = []
-    problems: list[FileProblem] = []
-    for path in iter_article_paths(folder):
+    problems = [FileProblem(f"{id_prefix}{p.path}", p.reason, p.kind) for p in scan.problems]
+    for path in tqdm(scan.paths, desc="Reading", unit="file", disable=not progress, leave=False):
         try:
             documents.append(load_document(path, folder, max_bytes=max_bytes, id_prefix=id_prefix))
         except UnreadableFileError as exc:
-            problems.append(FileProblem(f"{id_prefix}{path.relative_to(folder).as_posix()}", exc.reason))
+            rel = path.relative_to(folder).as_posix()
+            problems.append(FileProblem(f"{id_prefix}{rel}", exc.reason))
     return documents, problems
