@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--allowed-host",
         action="append",
         default=[],
-        metavar="NAME",
+        metavar="NAME[:PORT]",
         help=f"a host name the chat answers to besides loopback (repeatable; env {ENV_ALLOWED_HOSTS})",
     )
     chat.add_argument(

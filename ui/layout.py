@@ -140,9 +140,10 @@ def build(app: ChatApp) -> Any:
             track = gr.Progress(track_tqdm=True)
 
             def do_upload(items: list[Any] | None, progress: gr.Progress = track) -> Any:
-                return app.upload(items)  # tqdm bars inside sync are what `progress` tracks
+                # tqdm bars inside sync are what `progress` tracks; the box is emptied once handled.
+                return (*app.upload(items), None)
 
-            add.click(do_upload, [files], [status, table, store_info], api_visibility="private")
+            add.click(do_upload, [files], [status, table, store_info, files], api_visibility="private")
         gr.api(app.api_ask, api_name="ask")
     # api_open=False: REST calls go through the queue like the page does (no bypass, bounded).
     demo.queue(max_size=app.config.max_queue, default_concurrency_limit=app.config.concurrency, api_open=False)
