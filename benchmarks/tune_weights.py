@@ -17,7 +17,7 @@ from pathlib import Path
 
 from qa import AnswerSettings, open_corpus
 from qa.evaluation import contains_answer, load_questions
-from qa.pipeline import sentence_score
+from qa.pipeline import rescore
 from vectorstore import StoreSettings, default_embedder
 
 GRID = {
@@ -25,6 +25,7 @@ GRID = {
     "lexical_weight": [0.6, 0.8, 1.0, 1.2],
     "passage_weight": [0.0, 0.1, 0.2, 0.3],
     "type_weight": [0.0, 0.1, 0.2],
+    "long_sentence_penalty": [0.0, 0.2],
 }
 
 
@@ -49,7 +50,7 @@ def main() -> None:
         for q, candidates in rows:
             if not candidates:
                 continue
-            best = max(candidates, key=lambda c: sentence_score(c.dense, c.coverage, c.passage, c.type_match, settings))
+            best = max(candidates, key=lambda c: rescore(c, settings))
             hits += contains_answer(best.text, q.answers) and (q.doc is None or Path(best.doc_id).stem == q.doc)
         results.append((hits / max(len(rows), 1), combo))
     results.sort(key=lambda r: -r[0])

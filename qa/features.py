@@ -12,15 +12,17 @@ _DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterd
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|dozen"
 
 # (question cue, pattern a sentence answering that kind of question holds)
+AUTHOR_CUE = re.compile(r"\b(author|wrote|written|byline|reporter|journalist|correspondent)\b", re.I)
+# Stronger than the cue: the question asks who wrote *the article* (its byline is the answer).
+ASKS_AUTHOR = re.compile(r"\b(who (wrote|reported|is the author)|author|byline|written by|correspondent)\b", re.I)
+BYLINE = re.compile(r"^([Bb]y\s+[A-Z]|@\w{2,})")
+
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
         re.compile(r"\b(handle|twitter|username|user name|social media|instagram|account)\b", re.I),
         re.compile(r"(^|\s)@\w{2,}"),
     ),
-    (
-        re.compile(r"\b(author|wrote|written|byline|reporter|journalist|correspondent)\b", re.I),
-        re.compile(r"^([Bb]y\s+[A-Z]|@\w{2,})"),
-    ),
+    (AUTHOR_CUE, BYLINE),
     (
         re.compile(r"^(when\b|(in |on |at )?(what|which) (year|day|date|month|time|century|decade)\b)", re.I),
         re.compile(rf"\b({_MONTHS}|{_DAYS}|1[0-9]{{3}}|20[0-9]{{2}}|[0-9]{{1,2}}(st|nd|rd|th)?\s+century)\b", re.I),
@@ -57,6 +59,10 @@ FRAMING_WORDS = frozenset(
 def type_cues(question: str) -> tuple[re.Pattern[str], ...]:
     """The answer patterns this question asks for (a date for "when", a number for "how many", …)."""
     return tuple(pattern for cue, pattern in ANSWER_TYPES if cue.search(question))
+
+
+def asks_author(question: str) -> bool:
+    return bool(ASKS_AUTHOR.search(question))
 
 
 def asks_who(question: str) -> bool:

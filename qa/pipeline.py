@@ -67,6 +67,8 @@ class Candidate:
     type_match: float
     score: float
     sentences: int = 1
+    byline: float = 0.0
+    """1.0 when the question asks who wrote the article and this is its byline."""
 
 
 # -- validation ------------------------------------------------------------------
@@ -241,9 +243,23 @@ def coverage(weights: Mapping[str, float], text: str) -> float:
     return sum(w for t, w in weights.items() if ft.matches(t, words)) / total
 
 
-def sentence_score(dense: float, coverage: float, passage: float, type_match: float, s: AnswerSettings) -> float:
-    """The hand-weighted sentence score (weights chosen by benchmarks/tune_weights.py)."""
-    return s.dense_weight * dense + s.lexical_weight * coverage + s.passage_weight * passage + s.type_weight * type_match
+def sentence_score(
+    dense: float, coverage: float, passage: float, type_match: float, byline: float, chars: int, s: AnswerSettings
+) -> float:
+    """The hand-weighted sentence score (weights chosen by benchmarks/tune_weights.py).
+
+    A byline answers "who wrote…" however little it shares with the question; a sentence too
+    long to quote whole loses ``long_sentence_penalty`` (long sentences cover many words by size).
+    """
+    score = s.dense_weight * dense + s.lexical_weight * coverage + s.passage_weight * passage
+    score += s.type_weight * type_match + s.byline_weight * byline
+    return score - (s.long_sentence_penalty if chars > s.max_quote_chars else 0.0)
+
+
+def rescore(candidate: Candidate, s: AnswerSettings) -> float:
+    """``candidate``'s score under other settings (tuning re-ranks with the engine's own formula)."""
+    c = candidate
+    return sentence_score(c.dense, c.coverage, c.passage, c.type_match, c.byline, len(c.text), s)
 
 
 def score_sentences(
@@ -262,6 +278,7 @@ def score_sentences(
     weights = term_weights(query, lexical)
     cues = ft.type_cues(query.text)
     who = ft.asks_who(query.text)
+    author = ft.asks_author(query.text)
     words = ft.question_words(query.text)
 
     def make(chunk_id: str, position: int, span_end: int, dense: float, n: int) -> Candidate:
@@ -272,8 +289,11 @@ def score_sentences(
         cov = coverage(weights, text)
         passage = passage_score.get(chunk_id, 0.0)
         kind = ft.type_match(text, cues, who, words)
-        score = sentence_score(dense, cov, passage, kind, s)
-        return Candidate(chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n)
+        byline = float(author and bool(ft.BYLINE.match(text)))
+        score = sentence_score(dense, cov, passage, kind, byline, len(text), s)
+        return Candidate(
+            chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline
+        )
 
     singles: dict[SentenceKey, Candidate] = {}
     for key in keys:

@@ -40,6 +40,10 @@ class AnswerSettings:
     """Sentence score: fused score of the sentence's chunk, relative to the best chunk."""
     type_weight: float = 0.1
     """Sentence score: 1 when the sentence holds the kind of answer asked for (date, number, name, byline)."""
+    byline_weight: float = 1.0
+    """Sentence score: a byline, when the question asks who wrote the article."""
+    long_sentence_penalty: float = 0.2
+    """Sentence score: subtracted from a sentence longer than ``max_quote_chars``."""
     # -- quotes ------------------------------------------------------------------
     max_quotes: int = 3
     """Most quotes in one answer."""

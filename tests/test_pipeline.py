@@ -361,3 +361,15 @@ def test_answer_passages_are_the_fused_top(fake_reader: FakeReader) -> None:
     qa = engine(fake_reader)
     answer = qa.answer("Putin oil Havana")
     assert [p.chunk_id for p in answer.passages] == [p.chunk_id for p in qa.retrieve("Putin oil Havana", k=len(answer.passages))]
+
+
+def test_who_wrote_the_article_is_answered_with_its_byline(fake_reader: FakeReader) -> None:
+    answer = engine(fake_reader).answer("Who wrote the article about Cuba seeking help from Russia?")
+    assert answer.quotes[0].text.startswith("By Jane Doe")
+
+
+def test_a_sentence_too_long_to_quote_loses_to_a_quotable_one() -> None:
+    long = "Lavrov and Rodriguez met, " + "and they talked, " * 30 + "about the oil."
+    reader = FakeReader({"a.txt": f"Title\n{long}\nLavrov and Rodriguez discussed oil deliveries in Moscow.\n"})
+    best = engine(reader).evidence("What did Lavrov and Rodriguez discuss about oil?").candidates[0]
+    assert len(best.text) <= S.max_quote_chars
