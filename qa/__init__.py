@@ -4,7 +4,16 @@
 >>> qa.answer("Who is Cuba's foreign minister?").quotes[0].text  # doctest: +SKIP
 """
 
-from .api import answer, engine_for, open_corpus, open_index, retrieve, shared_embedder
+from .api import (
+    answer,
+    engine_for,
+    open_collection,
+    open_corpus,
+    open_index,
+    open_store_reader,
+    retrieve,
+    shared_embedder,
+)
 from .confidence import ConfidenceModel
 from .engine import CorpusQA, Evidence, check_quotes
 from .errors import InvalidHistoryError, InvalidQuestionError, QAError, QuoteIntegrityError
@@ -32,8 +41,10 @@ __all__ = [
     "answer",
     "check_quotes",
     "engine_for",
+    "open_collection",
     "open_corpus",
     "open_index",
+    "open_store_reader",
     "retrieve",
     "shared_embedder",
 ]

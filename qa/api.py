@@ -17,12 +17,14 @@ from vectorstore import (
     Embedder,
     IndexReader,
     Source,
+    StoreReader,
     StoreSettings,
     collection_for,
     default_corpus_dir,
     default_embedder,
     open_store,
 )
+from vectorstore import open_store_reader as _open_store_reader
 
 from .confidence import ConfidenceModel
 from .engine import CorpusQA
@@ -71,6 +73,31 @@ def engine_over(index: CorpusIndex, settings: AnswerSettings | None = None) -> C
     """An engine reading ``index``, with the confidence model fitted for its embedding model."""
     model = ConfidenceModel.for_embedder(index.embedder.model_name)
     return CorpusQA(IndexReader(index), settings, confidence_model=model)
+
+
+def open_store_reader(
+    collection: str, *, store: StoreSettings | None = None, embedder: Embedder | None = None
+) -> StoreReader:
+    """A reader of the corpus stored as ``collection``, without its folder (see vectorstore/remote.py).
+
+    ``store`` names the store (``StoreSettings(chroma_url=...)`` for a server)
+    and how often to look for a new revision (``staleness_s``). The embedding
+    model must be the one the corpus was ingested with.
+    """
+    return _open_store_reader(collection, store or StoreSettings(), embedder or shared_embedder())
+
+
+def open_collection(
+    collection: str,
+    *,
+    store: StoreSettings | None = None,
+    embedder: Embedder | None = None,
+    settings: AnswerSettings | None = None,
+) -> CorpusQA:
+    """The engine over corpus ``collection`` read from the store alone (no folder, no sync)."""
+    reader = open_store_reader(collection, store=store, embedder=embedder)
+    model = ConfidenceModel.for_embedder(reader.embedder.model_name)
+    return CorpusQA(reader, settings, confidence_model=model)
 
 
 def open_index(

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from qa import Answer, CorpusQA, QAError, Quote, open_index
-from qa.api import engine_over
+from qa.api import engine_over, open_collection
 from qa.render import answer_html, article_html, articles_table, question_html, sources_html
-from vectorstore import CorpusIndex, StoreSettings, VectorStoreError, default_corpus_dir
+from vectorstore import CorpusIndex, IndexSnapshot, StoreSettings, VectorStoreError, default_corpus_dir
 
 from .auth import ENV_AUTH, LoginGuard, auth_from_env
 from .errors import UIError
@@ -41,6 +41,8 @@ class AppConfig:
     uploads: Path | None = None
     max_queue: int = 64
     concurrency: int = 4
+    # Answer from corpus ``store.collection`` without its folder (no sync, no uploads).
+    folderless: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,14 @@ class ChatView:
 
 
 class ChatApp:
-    """The engine (answers) and the index (uploads, corpus listing) behind one page."""
+    """The engine (answers) and the index (uploads, corpus listing) behind one page.
+
+    ``index`` is None when the chat reads the store alone: articles are listed
+    from the reader's snapshot, and uploads are refused (they need the folder).
+    """
 
     def __init__(
-        self, engine: CorpusQA, index: CorpusIndex, *, upload_dir: Path, config: AppConfig | None = None
+        self, engine: CorpusQA, index: CorpusIndex | None, *, upload_dir: Path, config: AppConfig | None = None
     ) -> None:
         self.engine = engine
         self.index = index
@@ -76,6 +82,12 @@ class ChatApp:
         from .layout import build
 
         return build(self)
+
+    @property
+    def snapshot(self) -> IndexSnapshot:
+        if self.index is not None:
+            return self.index.snapshot
+        return self.engine.reader.snapshot  # type: ignore[return-value]  # a StoreReader's IndexSnapshot
 
     # -- answers -------------------------------------------------------------------
 
@@ -95,7 +107,7 @@ class ChatApp:
         except (QAError, VectorStoreError) as exc:
             gr.Warning(str(exc))
             return ChatView()
-        documents = self.index.snapshot.documents
+        documents = self.snapshot.documents
         turn = [
             {"role": "user", "content": question_html(answer.question)},
             {"role": "assistant", "content": answer_html(answer)},
@@ -115,13 +127,13 @@ class ChatApp:
         if choice is None or not quotes:
             return article_html(None)
         quote = Quote(**quotes[int(choice)])
-        return article_html(self.index.snapshot.documents.get(quote.doc_id), quote)
+        return article_html(self.snapshot.documents.get(quote.doc_id), quote)
 
     def open_target(self, target: str) -> str:
         """The article a clicked ``[n]`` names, as ``{"doc", "start", "end"}`` from the page (untrusted)."""
         try:
             data = json.loads(target)
-            doc = self.index.snapshot.documents.get(str(data["doc"]))
+            doc = self.snapshot.documents.get(str(data["doc"]))
             start, end = int(data["start"]), int(data["end"])
         except (ValueError, KeyError, TypeError):
             return article_html(None)
@@ -133,18 +145,29 @@ class ChatApp:
     # -- corpus --------------------------------------------------------------------
 
     def corpus_rows(self) -> list[list[object]]:
-        snapshot = self.index.snapshot
+        snapshot = self.snapshot
         counts = Counter(c.doc_id for c in snapshot.chunks.values())
         return articles_table(snapshot.documents, counts)
 
     def store_line(self) -> str:
-        store = self.index.store
-        return f"**Store:** {store.location}, collection `{store.name}` · {len(self.index.snapshot.documents)} articles"
+        store = self.index.store if self.index is not None else self.engine.reader
+        where = f"**Store:** {store.location}, collection `{getattr(store, 'name', '?')}`"
+        if self.index is None:
+            where += " (read from the store alone: add articles with `corpus-qa ingest`)"
+        return f"{where} · {len(self.snapshot.documents)} articles"
 
     def upload(self, files: list[Any] | None) -> tuple[str, list[list[object]], str]:
         """Check each upload, keep it without overwriting any article, then sync (ui/uploads.py)."""
+        index = self.index
+        if index is None:
+            message = (
+                "Uploads need the corpus folder: this chat reads its articles from the store alone. Add them "
+                "with `corpus-qa ingest FOLDER --chroma-url URL --collection NAME` (the writer); they show here "
+                "within the staleness bound."
+            )
+            return message, self.corpus_rows(), self.store_line()
         with self._upload_lock:
-            message = add_uploads(files, self.upload_dir, lambda: self.index.sync(progress=True))
+            message = add_uploads(files, self.upload_dir, lambda: index.sync(progress=True))
         return message, self.corpus_rows(), self.store_line()
 
     def _accept(self, source: Path, original_name: str | None = None) -> Path:
@@ -157,6 +180,12 @@ def create_app(
     """Open the corpus (the shipped one keeps uploads beside the store: package data is read-only)."""
     config = config or AppConfig()
     corpus = config.corpus
+    if config.folderless and engine is None:
+        store = config.store or StoreSettings()
+        if not store.collection:
+            raise UIError("Reading the store alone needs the corpus's name: pass --collection NAME.")
+        engine = open_collection(store.collection, store=store)
+        return ChatApp(engine, None, upload_dir=config.uploads or Path("."), config=replace(config))
     if corpus is None or Path(corpus).resolve() == default_corpus_dir().resolve():
         upload_dir = config.uploads or default_uploads()
         upload_dir.mkdir(parents=True, exist_ok=True)

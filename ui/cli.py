@@ -30,6 +30,11 @@ def _store_args(parser: argparse.ArgumentParser, *, corpus: bool = True) -> None
     parser.add_argument(
         "--chroma-url", help=f"use a Chroma server instead, e.g. http://127.0.0.1:8000 (env {ENV_CHROMA_URL})"
     )
+    more = "; without --corpus, answer from the store alone" if corpus else ""
+    parser.add_argument("--collection", metavar="NAME", help=f"the corpus's name in the store{more}")
+    if corpus:  # how stale a folder-less reader may be: an ingest elsewhere shows within S seconds
+        default = StoreSettings.staleness_s
+        parser.add_argument("--staleness", type=float, default=default, metavar="S", help=f"seconds between checks for a new ingest (default {default:g})")
 
 
 def _abstain_arg(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +49,15 @@ def _abstain_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def _store_settings(args: argparse.Namespace) -> StoreSettings:
-    return StoreSettings(store_dir=args.store, chroma_url=args.chroma_url)
+    staleness = getattr(args, "staleness", StoreSettings.staleness_s)
+    return StoreSettings(
+        store_dir=args.store, chroma_url=args.chroma_url, collection=args.collection, staleness_s=staleness
+    )
+
+
+def _folderless(args: argparse.Namespace) -> bool:
+    """``--collection`` without ``--corpus``: answer from the store alone, never touch a folder."""
+    return bool(args.collection) and args.corpus is None
 
 
 def _answer_settings(args: argparse.Namespace, **overrides: int) -> AnswerSettings:
@@ -149,6 +162,7 @@ def run_chat(args: argparse.Namespace) -> int:
     serve(
         corpus=args.corpus,
         store=_store_settings(args),
+        folderless=_folderless(args),
         host=args.host,
         port=args.port,
         uploads=args.uploads or env_path(ENV_UPLOAD_DIR),
@@ -190,7 +204,14 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def run_ask(args: argparse.Namespace) -> int:
     overrides = {"passages": args.k} if args.k > AnswerSettings().passages else {}
-    engine = open_corpus(args.corpus, store=_store_settings(args), settings=_answer_settings(args, **overrides))
+    if _folderless(args):
+        from qa.api import open_collection
+
+        engine = open_collection(
+            args.collection, store=_store_settings(args), settings=_answer_settings(args, **overrides)
+        )
+    else:
+        engine = open_corpus(args.corpus, store=_store_settings(args), settings=_answer_settings(args, **overrides))
     if args.question is None:
         if not args.json:
             raise QAError(f'Give a question, e.g. corpus-qa ask "{EXAMPLE}", or use --json with stdin.')

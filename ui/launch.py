@@ -82,6 +82,7 @@ def serve(
     max_queue: int = 64,
     concurrency: int = 4,
     allowed_hosts: Sequence[str] = (),
+    folderless: bool = False,
 ) -> None:
     from .app import AppConfig, create_app
 
@@ -93,7 +94,14 @@ def serve(
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     app = create_app(
-        AppConfig(corpus=corpus, store=store, uploads=uploads, max_queue=max_queue, concurrency=concurrency)
+        AppConfig(
+            corpus=corpus,
+            store=store,
+            uploads=uploads,
+            max_queue=max_queue,
+            concurrency=concurrency,
+            folderless=folderless,
+        )
     )
-    print(f"corpus-qa chat on http://{host}:{port} ({len(app.index.snapshot.documents)} articles)")
+    print(f"corpus-qa chat on http://{host}:{port} ({len(app.snapshot.documents)} articles)")
     launch(app, host=host, port=port, block=True, allowed_hosts=allowed_hosts)

@@ -1,6 +1,13 @@
 """Loading, chunking, embedding and Chroma storage of article corpora."""
 
-from .chroma_store import ChromaStore, close_client, open_client, validate_collection_name
+from .chroma_store import (
+    ChromaStore,
+    DocumentRecord,
+    WriteLease,
+    close_client,
+    open_client,
+    validate_collection_name,
+)
 from .chunking import CHUNKER_VERSION, chunk_document
 from .config import (
     DEFAULT_COLLECTION,
@@ -21,11 +28,13 @@ from .embedding import (
     default_embedder,
 )
 from .errors import (
+    CollectionNotFoundError,
     CorpusNotFoundError,
     CorpusRefusedError,
     CorpusUnreadableError,
     InvalidNameError,
     InvalidSettingError,
+    LeaseLostError,
     StoreDamagedError,
     StoreInUseError,
     StoreMismatchError,
@@ -39,6 +48,7 @@ from .index import CorpusIndex, IndexSnapshot, Source, SyncReport
 from .loading import SUPPORTED_SUFFIXES, FileProblem, load_document, load_folder
 from .reader import IndexReader
 from .records import Chunk, Document, Span
+from .remote import StoreReader, open_store_reader
 from .sentences import quotable_sentences, split_sentences
 
 __all__ = [
@@ -50,17 +60,20 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "ChromaStore",
     "Chunk",
+    "CollectionNotFoundError",
     "CorpusIndex",
     "CorpusNotFoundError",
     "CorpusRefusedError",
     "CorpusUnreadableError",
     "Document",
+    "DocumentRecord",
     "Embedder",
     "FileProblem",
     "IndexReader",
     "IndexSnapshot",
     "InvalidNameError",
     "InvalidSettingError",
+    "LeaseLostError",
     "OnnxEmbedder",
     "SentenceTransformerEmbedder",
     "Source",
@@ -69,12 +82,14 @@ __all__ = [
     "StoreInUseError",
     "StoreMismatchError",
     "StoreReadOnlyError",
+    "StoreReader",
     "StoreSettings",
     "StoreUnavailableError",
     "SyncReport",
     "TooManyFilesError",
     "UnreadableFileError",
     "VectorStoreError",
+    "WriteLease",
     "bundled_model_path",
     "chunk_document",
     "close_client",
@@ -86,6 +101,7 @@ __all__ = [
     "load_folder",
     "open_client",
     "open_store",
+    "open_store_reader",
     "quotable_sentences",
     "split_sentences",
     "validate_collection_name",

@@ -1,9 +1,12 @@
-"""Chroma storage of chunk and sentence vectors.
+"""Chroma storage of chunk and sentence vectors, and of the articles themselves.
 
-Two collections per corpus: ``<name>`` holds one record per chunk (its text
-as the Chroma document, offsets and sentence spans in metadata) and
-``<name>__s`` one record per quotable sentence. Embeddings are always passed
-in: Chroma's default embedding function (which downloads a model) never runs.
+Three collections per corpus: ``<name>`` holds one record per chunk (its text
+as the Chroma document, offsets and sentence spans in metadata), ``<name>__s``
+one record per quotable sentence and ``<name>__d`` one record per article (its
+full text as the Chroma document; title, byline, hash and path in metadata),
+so a reader needs nothing but the store. Embeddings are always passed in:
+Chroma's default embedding function (which downloads a model) never runs.
+A server-backed writer also holds ``<name>__w``, its lease (:class:`WriteLease`).
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ import fcntl
 import json
 import os
 import re
+import socket
 import stat
 import sys
 import tempfile
 import threading
+import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,17 +33,26 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .errors import (
+    CollectionNotFoundError,
     InvalidNameError,
+    LeaseLostError,
     StoreDamagedError,
     StoreInUseError,
     StoreMismatchError,
     StoreReadOnlyError,
     StoreUnavailableError,
 )
-from .records import Chunk, Span
+from .records import Chunk, Document, Span
 
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,59}[a-zA-Z0-9]$")
 SENTENCE_SUFFIX = "__s"
+DOCUMENT_SUFFIX = "__d"
+LEASE_SUFFIX = "__w"
+# Chroma needs an embedding per record; article records are only ever read by id or
+# page, never queried by vector, so each carries this one fixed vector.
+_DOCUMENT_VECTOR = (1.0,)
+# Article texts per upsert, in characters: keeps one request well under server body limits.
+_DOCUMENT_BATCH_CHARS = 8_000_000
 _META_PREFIX = "cqa_"
 
 
@@ -57,6 +71,38 @@ class StoredChunk:
 
 
 @dataclass(frozen=True)
+class DocumentRecord:
+    """One article as the store keeps it: the text every offset points into, and where it came from.
+
+    ``source_index`` and ``relative_path`` give a reader the folder order
+    (source by source, path by path) that the writer's snapshot has;
+    ``text`` is empty when only the metadata was read.
+    """
+
+    doc_id: str
+    title: str
+    byline: str | None
+    content_hash: str
+    relative_path: str
+    source_index: int
+    chunk_count: int
+    text: str = ""
+
+    @classmethod
+    def of(cls, doc: Document, *, relative_path: str, source_index: int, chunk_count: int) -> DocumentRecord:
+        return cls(doc.doc_id, doc.title, doc.byline, doc.content_hash, relative_path, source_index,
+                   chunk_count, doc.text)  # fmt: skip
+
+    def document(self) -> Document:
+        """The :class:`Document` a reader serves; ``source_path`` is the path relative to its folder."""
+        return Document(self.doc_id, self.title, self.byline, self.text, self.content_hash, self.relative_path)
+
+    def order(self) -> tuple[int, tuple[str, ...]]:
+        """The writer's order: by source, then as ``sorted(paths)`` orders paths (part by part)."""
+        return self.source_index, tuple(self.relative_path.split("/"))
+
+
+@dataclass(frozen=True)
 class DocumentWrite:
     """One document's new records, as :meth:`ChromaStore.write_documents` takes them."""
 
@@ -66,6 +112,8 @@ class DocumentWrite:
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
     replaces: bool = True
+    # Written after the chunks: a document counts as stored only once its record matches them.
+    record: DocumentRecord | None = None
 
 
 def validate_collection_name(name: str) -> str:
@@ -298,13 +346,23 @@ def close_client(*, path: Path | None = None, url: str | None = None) -> None:
         lock.release()
 
 
+def _not_found(exc: Exception) -> bool:
+    return type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc)
+
+
 def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
 class ChromaStore:
-    """Chunk and sentence vectors of one corpus in Chroma."""
+    """Chunk and sentence vectors, and article records, of one corpus in Chroma.
+
+    ``read_only``: open existing collections only, never create, drop or
+    re-embed (a reader without the corpus folder cannot rebuild anything).
+    ``shared``: the store is a server other processes write to, so a writer
+    takes a :class:`WriteLease` (an embedded folder has its flock instead).
+    """
 
     def __init__(
         self,
@@ -316,10 +374,19 @@ class ChromaStore:
         chunker_version: str,
         location: str,
         reset: bool = False,
+        read_only: bool = False,
+        shared: bool = False,
+        lease_ttl_s: float = 60.0,
     ) -> None:
         self.name = validate_collection_name(name)
-        validate_collection_name(name + SENTENCE_SUFFIX)
+        for suffix in (SENTENCE_SUFFIX, DOCUMENT_SUFFIX, LEASE_SUFFIX):
+            validate_collection_name(name + suffix)
         self.location = location
+        self.read_only = read_only
+        self.shared = shared
+        self.lease_ttl_s = lease_ttl_s
+        # Set by the writer while it holds the lease: every write checks it was not lost first.
+        self.active_lease: WriteLease | None = None
         self._client = client
         self._expected = {
             f"{_META_PREFIX}model": model_name,
@@ -327,23 +394,40 @@ class ChromaStore:
             f"{_META_PREFIX}chunker": chunker_version,
         }
         self.rebuilt = False
-        if reset:
+        if reset and not read_only:
             self._drop()
-        self._chunks = self._open(self.name)
-        self._sentences = self._open(self.name + SENTENCE_SUFFIX)
-        if self.rebuilt:  # dropping for the sentences also dropped the chunks opened just before
-            self._chunks = self._open(self.name, rebuilt=True)
+        names = (self.name, self.name + SENTENCE_SUFFIX, self.name + DOCUMENT_SUFFIX)
+        opened = [self._open(n) for n in names]
+        if self.rebuilt:  # a drop while opening a later collection also dropped those opened before it
+            opened = [self._open(n, rebuilt=True) for n in names]
+        self._chunks, self._sentences, self._documents = opened
         self._max_batch = int(client.get_max_batch_size())
         self.check()
 
+    @property
+    def client(self) -> Any:
+        return self._client
+
+    def write_lease(self) -> WriteLease:
+        """This corpus's writer lease on a shared server (use as ``with store.write_lease():``)."""
+        return WriteLease(self._client, self.name, location=self.location, ttl_s=self.lease_ttl_s)
+
+    def _guard(self) -> None:
+        if self.read_only:
+            raise StoreReadOnlyError(f"Corpus {self.name!r} in {self.location} was opened for reading only.")
+        if self.active_lease is not None:
+            self.active_lease.check()
+
     def check(self) -> None:
-        """Health check: a count and one query per collection must work."""
+        """Health check: a count and one query per vector collection, a count and a read of the articles."""
         try:
             for collection in (self._chunks, self._sentences):
                 if collection.count():
                     probe = np.zeros(int(str(self._expected[f"{_META_PREFIX}dimension"])), dtype=np.float32)
                     probe[0] = 1.0
                     collection.query(query_embeddings=[probe], n_results=1, include=["distances"])
+            if self._documents.count():  # never queried by vector: its vectors are placeholders
+                self._documents.get(limit=1, include=["metadatas"])
         except Exception as exc:
             raise StoreDamagedError(f"The store in {self.location} failed its health check: {exc}") from exc
 
@@ -351,7 +435,7 @@ class ChromaStore:
 
     def _drop(self) -> None:
         # By name, not via list_collections(): listing fails when any corpus's collection is damaged.
-        for name in (self.name, self.name + SENTENCE_SUFFIX):
+        for name in (self.name, self.name + SENTENCE_SUFFIX, self.name + DOCUMENT_SUFFIX):
             try:
                 self._client.delete_collection(name)
             except Exception as exc:
@@ -364,13 +448,23 @@ class ChromaStore:
     def _open(self, name: str, *, rebuilt: bool = False) -> Any:
         metadata = _validate_metadata({**self._expected, f"{_META_PREFIX}revision": "empty"})
         try:
-            collection = self._client.get_or_create_collection(
-                name,
-                metadata=metadata,
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
+            if self.read_only:
+                collection = self._client.get_collection(name, embedding_function=None)
+            else:
+                collection = self._client.get_or_create_collection(
+                    name,
+                    metadata=metadata,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    embedding_function=None,
+                )
         except Exception as exc:
+            if self.read_only and _not_found(exc):
+                raise CollectionNotFoundError(
+                    f"There is no corpus {self.name!r} in {self.location} (collection {name!r} is missing). "
+                    f"Ingest it first: corpus-qa ingest FOLDER --collection {self.name} (with the same "
+                    "--chroma-url or --store); a store written by an older corpus-qa gains its article "
+                    "records on that run without re-embedding."
+                ) from exc
             raise StoreUnavailableError(f"Cannot open collection {name!r} in {self.location}: {exc}") from exc
         configuration = getattr(collection, "configuration", None) or {}
         if configuration.get("embedding_function") is not None:
@@ -381,6 +475,12 @@ class ChromaStore:
             )
         found = collection.metadata or {}
         stale = [(key[len(_META_PREFIX) :], found.get(key), want) for key, want in self._expected.items() if found.get(key) != want]
+        if stale and self.read_only:
+            what = ", ".join(f"{key} {have!r} (this reader uses {want!r})" for key, have, want in stale)
+            raise StoreMismatchError(
+                f"Corpus {self.name!r} in {self.location} was built with {what}. Read it with the same "
+                "embedding model (CORPUS_QA_MODEL) and chunking, or ingest it again with this one."
+            )
         if stale and not rebuilt:
             # Built with another model or chunker: its vectors cannot be mixed with ours. The corpus
             # folder is the source of truth, so drop this corpus's collections and let sync re-embed.
@@ -403,6 +503,35 @@ class ChromaStore:
     def revision(self) -> str:
         meta = self._chunks.metadata or {}
         return str(meta.get(f"{_META_PREFIX}revision", "empty"))
+
+    def current_revision(self) -> str:
+        """The revision as the store has it now, written by any process (``revision`` is this handle's)."""
+        fresh = self._client.get_collection(self.name, embedding_function=None)
+        return str((fresh.metadata or {}).get(f"{_META_PREFIX}revision", "empty"))
+
+    def stored_documents(self, *, texts: bool = False) -> list[DocumentRecord]:
+        """Every article record, in pages; with ``texts`` also their full texts (a reader's load)."""
+        out: list[DocumentRecord] = []
+        include = ["metadatas", "documents"] if texts else ["metadatas"]
+        page = max(1, min(self._max_batch, 500 if texts else 5000))
+        for offset in range(0, int(self._documents.count()), page):
+            got = self._documents.get(include=include, limit=page, offset=offset)
+            bodies = got.get("documents") if texts else None
+            for i, (did, meta) in enumerate(zip(got["ids"], got["metadatas"] or [], strict=True)):
+                byline = meta.get("byline")
+                out.append(
+                    DocumentRecord(
+                        doc_id=did,
+                        title=str(meta["title"]),
+                        byline=str(byline) if byline is not None else None,
+                        content_hash=str(meta["content_hash"]),
+                        relative_path=str(meta["relative_path"]),
+                        source_index=int(meta["source_index"]),
+                        chunk_count=int(meta["chunk_count"]),
+                        text=str(bodies[i]) if bodies else "",
+                    )
+                )
+        return out
 
     def count(self) -> int:
         return int(self._chunks.count())
@@ -463,8 +592,10 @@ class ChromaStore:
         Order matters for crash safety: sentences, then chunks (each chunk
         records how many its document has, so a half-written document is
         recognised as incomplete and written again), then stale records out.
-        A kill at any point leaves every document findable, old or new.
+        A kill at any point leaves every document findable, old or new. Article
+        records go after the chunks, so a record marks its document complete.
         """
+        self._guard()
         chunk_ids: list[str] = []
         chunk_meta: list[dict[str, Any]] = []
         chunk_texts: list[str] = []
@@ -492,12 +623,15 @@ class ChromaStore:
                     sentence_meta.append(
                         {"doc_id": item.doc_id, "chunk_id": c.chunk_id, "start": span.start, "end": span.end}
                     )
+        records = [item.record for item in items if item.record is not None]
         if not chunk_ids:
+            self.write_document_records(records)
             return
         sentence_vectors = np.concatenate([item.sentence_vectors for item in items if len(item.chunks)])
         chunk_vectors = np.concatenate([item.chunk_vectors for item in items if len(item.chunks)])
         self._upsert(self._sentences, sentence_ids, sentence_vectors, sentence_meta, None)
         self._upsert(self._chunks, chunk_ids, chunk_vectors, chunk_meta, chunk_texts)
+        self.write_document_records(records)
         keep_chunks, keep_sentences = set(chunk_ids), set(sentence_ids)
         for item in items:
             if (
@@ -506,11 +640,50 @@ class ChromaStore:
                 self._delete_stale(self._chunks, item.doc_id, keep_chunks)
                 self._delete_stale(self._sentences, item.doc_id, keep_sentences)
 
+    def write_document_records(self, records: Sequence[DocumentRecord]) -> None:
+        """Upsert article records (after their chunks: a record marks its document complete)."""
+        self._guard()
+        batch: list[DocumentRecord] = []
+        chars = 0
+        for record in records:
+            if batch and (len(batch) >= self._max_batch or chars + len(record.text) > _DOCUMENT_BATCH_CHARS):
+                self._upsert_records(batch)
+                batch, chars = [], 0
+            batch.append(record)
+            chars += len(record.text)
+        if batch:
+            self._upsert_records(batch)
+
+    def _upsert_records(self, records: Sequence[DocumentRecord]) -> None:
+        metadatas = []
+        for r in records:
+            meta: dict[str, Any] = {
+                "doc_id": r.doc_id,
+                "title": r.title,
+                "content_hash": r.content_hash,
+                "relative_path": r.relative_path,
+                "source_index": r.source_index,
+                "chunk_count": r.chunk_count,
+            }
+            if r.byline is not None:  # Chroma metadata has no None: a missing key is "no byline"
+                meta["byline"] = r.byline
+            metadatas.append(_validate_metadata(meta))
+        self._documents.upsert(
+            ids=[r.doc_id for r in records],
+            embeddings=np.asarray([_DOCUMENT_VECTOR] * len(records), dtype=np.float32),
+            metadatas=metadatas,
+            documents=[r.text for r in records],
+        )
+
     def delete_document(self, doc_id: str) -> None:
+        self._guard()
+        # The article record first: without it the document no longer counts as stored.
+        self._documents.delete(ids=[doc_id])
         self._chunks.delete(where={"doc_id": doc_id})
         self._sentences.delete(where={"doc_id": doc_id})
 
     def bump_revision(self) -> str:
+        self._guard()
         revision = uuid.uuid4().hex
         self._chunks.modify(metadata={**self._expected, f"{_META_PREFIX}revision": revision})
         return revision
@@ -542,3 +715,157 @@ class ChromaStore:
 
 def sentence_id(chunk_id: str, position: int) -> str:
     return f"{chunk_id}/{position}"
+
+
+def lease_holder() -> str:
+    """Who a lease names: host, PID and a random tag (PIDs repeat across machines and restarts)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class WriteLease:
+    """One writer per corpus on a shared Chroma server: a ``<name>__w`` collection naming its holder.
+
+    Chroma has no compare-and-set on records, but creating a collection whose
+    name exists fails on the server, so the first creator wins atomically. The
+    lease expires ``ttl_s`` after its last renewal (wall-clock time, so
+    writers' clocks must roughly agree); a crashed writer's lease is taken
+    over once expired. Two writers taking over one expired lease at once can
+    both delete and create: each waits ``settle_s`` and checks it is still the
+    holder, so the later one wins and the other backs off before writing.
+    While held, a thread renews it every ``ttl_s / 3``; a writer that lost it
+    (stalled past its expiry) learns so at its next :meth:`check`.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        corpus: str,
+        *,
+        location: str,
+        ttl_s: float = 60.0,
+        settle_s: float = 1.0,
+        holder: str | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        renew_in_background: bool = True,
+    ) -> None:
+        self.name = validate_collection_name(corpus + LEASE_SUFFIX)
+        self.corpus = corpus
+        self.location = location
+        self.ttl_s = ttl_s
+        self.settle_s = settle_s
+        self.holder = holder or lease_holder()
+        self._client = client
+        self._clock = clock
+        self._sleep = sleep
+        self._background = renew_in_background
+        self._lost: str | None = None
+        self.last_error: str | None = None  # the last renewal that failed for another reason
+        self._held = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- the record ----------------------------------------------------------------
+
+    def _metadata(self) -> dict[str, Any]:
+        return {f"{_META_PREFIX}holder": self.holder, f"{_META_PREFIX}expires": float(self._clock() + self.ttl_s)}
+
+    def current(self) -> tuple[str, float] | None:
+        """``(holder, expires)`` of the lease in the store now, or None when there is none."""
+        try:
+            meta = self._client.get_collection(self.name, embedding_function=None).metadata or {}
+        except Exception as exc:
+            if _not_found(exc):
+                return None
+            raise StoreUnavailableError(f"Cannot read the write lease of {self.corpus!r} in {self.location}: {exc}") from exc
+        return str(meta.get(f"{_META_PREFIX}holder", "?")), float(meta.get(f"{_META_PREFIX}expires", 0.0))
+
+    def _create(self) -> bool:
+        try:
+            self._client.create_collection(self.name, metadata=self._metadata(), embedding_function=None)
+            return True
+        except Exception as exc:
+            if self.current() is not None:  # someone else's creation won
+                return False
+            raise StoreUnavailableError(f"Cannot take the write lease of {self.corpus!r} in {self.location}: {exc}") from exc
+
+    def _refuse(self, holder: str, expires: float) -> StoreInUseError:
+        left = max(0.0, expires - self._clock())
+        return StoreInUseError(
+            f"Corpus {self.corpus!r} in {self.location} is being written by {holder} (its lease runs "
+            f"{left:.0f} s more unless renewed). Wait for that ingest to finish and run again; a crashed "
+            f"writer's lease is taken over after {self.ttl_s:.0f} s."
+        )
+
+    # -- taking, keeping, giving back ----------------------------------------------------
+
+    def acquire(self) -> WriteLease:
+        if self._create():
+            return self._hold()
+        found = self.current()
+        if found is not None and found[1] > self._clock():
+            raise self._refuse(*found)
+        # Expired (a crashed writer): take it over, then make sure no concurrent taker won.
+        with contextlib.suppress(Exception):
+            self._client.delete_collection(self.name)
+        if not self._create():
+            found = self.current()
+            raise self._refuse(*(found or ("another writer", self._clock() + self.ttl_s)))
+        self._sleep(self.settle_s)
+        found = self.current()
+        if found is None or found[0] != self.holder:
+            raise self._refuse(*(found or ("another writer", self._clock() + self.ttl_s)))
+        return self._hold()
+
+    def _hold(self) -> WriteLease:
+        self._held, self._lost = True, None
+        if self._background:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._renew_loop, name=f"lease-{self.corpus}", daemon=True)
+            self._thread.start()
+        return self
+
+    def _renew_loop(self) -> None:
+        while not self._stop.wait(self.ttl_s / 3):
+            try:
+                self.renew()
+            except LeaseLostError:
+                return
+            except Exception as exc:  # a blip: the next round retries, and expiry is ttl_s away
+                self.last_error = str(exc)
+
+    def renew(self) -> None:
+        """Push the expiry out; record (and raise) when another writer holds the lease now."""
+        found = self.current()
+        if found is None or found[0] != self.holder:
+            who = found[0] if found else "nobody"
+            self._lost = (
+                f"The write lease of {self.corpus!r} in {self.location} was lost (now held by {who}): this "
+                "writer stalled past its expiry. Run the ingest again; nothing half-written is counted."
+            )
+            raise LeaseLostError(self._lost)
+        self._client.get_collection(self.name, embedding_function=None).modify(metadata=self._metadata())
+
+    def check(self) -> None:
+        """Raise :class:`LeaseLostError` if the renewal found the lease taken; call before each write."""
+        if self._lost is not None:
+            raise LeaseLostError(self._lost)
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if not self._held:
+            return
+        self._held = False
+        with contextlib.suppress(Exception):  # an unreleased lease simply expires
+            found = self.current()
+            if found is not None and found[0] == self.holder:
+                self._client.delete_collection(self.name)
+
+    def __enter__(self) -> WriteLease:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -70,6 +70,12 @@ class StoreSettings:
     # Most article files one corpus folder may hold (a guard against pointing at a whole disk);
     # None: CORPUS_QA_MAX_FILES, else 10,000.
     max_files: int | None = None
+    # A reader without the folder (vectorstore.remote.StoreReader) looks for a new revision at
+    # most this often, so one ingest reaches every reader within about this many seconds.
+    staleness_s: float = 10.0
+    # A writer on a Chroma server holds the corpus's lease this long past each renewal (renewed
+    # every third of it); a crashed writer's lease is taken over after it.
+    lease_ttl_s: float = 60.0
 
     def resolved(self) -> StoreSettings:
         """Fill unset fields from ``CORPUS_QA_STORE_DIR`` / ``CORPUS_QA_CHROMA_URL`` /
@@ -92,7 +98,7 @@ class StoreSettings:
 
 
 def open_store(
-    settings: StoreSettings, collection: str, embedder: Embedder, *, reset: bool = False
+    settings: StoreSettings, collection: str, embedder: Embedder, *, reset: bool = False, read_only: bool = False
 ) -> ChromaStore:
     """Open (or create) a corpus's collections, repairing only what is really damaged.
 
@@ -101,6 +107,8 @@ def open_store(
     this corpus's collections fail their health check, only they are dropped
     and rebuilt, and every other corpus's collections stay. A store that
     cannot be written, or fails for another reason, is left as it is.
+    ``read_only`` (a reader without the corpus folder) opens existing
+    collections only and repairs nothing: it could not rebuild them.
     """
     s = settings.resolved()
 
@@ -114,8 +122,13 @@ def open_store(
             chunker_version=f"{CHUNKER_VERSION}/{s.chunk_tokens}/{s.chunk_vectors}",
             location=s.location,
             reset=drop,
+            read_only=read_only,
+            shared=bool(s.chroma_url),
+            lease_ttl_s=s.lease_ttl_s,
         )
 
+    if read_only:
+        return attempt(False)
     try:
         return attempt(reset)
     except StoreReadOnlyError:

@@ -64,3 +64,11 @@ class InvalidSettingError(VectorStoreError):
 
 class StoreReadOnlyError(StoreUnavailableError):
     """The store folder or its database file cannot be written."""
+
+
+class CollectionNotFoundError(VectorStoreError):
+    """A reader named a corpus (collection) the store does not hold."""
+
+
+class LeaseLostError(StoreInUseError):
+    """A writer's lease on a shared store was taken over while it was writing."""

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from .chroma_store import ChromaStore, DocumentWrite, StoredChunk, sentence_id
+from .chroma_store import ChromaStore, DocumentRecord, DocumentWrite, StoredChunk, sentence_id
 from .chunking import DEFAULT_CHUNK_TOKENS, chunk_document
 from .embedding import Embedder
 from .loading import DEFAULT_MAX_FILE_BYTES, FileProblem, load_document, load_folder
@@ -68,6 +68,24 @@ class IndexSnapshot:
     problems: tuple[FileProblem, ...] = field(default=())
 
 
+@dataclass
+class _Plan:
+    """One sync's decisions, made before anything is written (mutable while it is being made)."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    to_write: list[Document] = field(default_factory=list)
+    kept_chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+    backfill: list[DocumentRecord] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    stored: set[str] = field(default_factory=set)
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.to_write or self.removed or self.backfill)
+
+
 class CorpusIndex:
     """Keeps a Chroma store in line with one or more article folders."""
 
@@ -111,8 +129,9 @@ class CorpusIndex:
 
     def _sync(self, progress: bool) -> SyncReport:
         documents: dict[str, Document] = {}
+        origin: dict[str, tuple[int, str]] = {}  # doc id -> (source index, path in that folder)
         problems: list[FileProblem] = []
-        for source in self.sources:
+        for position, source in enumerate(self.sources):
             docs, probs = load_folder(
                 source.folder,
                 max_bytes=self.max_file_bytes,
@@ -122,60 +141,104 @@ class CorpusIndex:
             )
             problems.extend(probs)
             for doc in docs:
-                documents.setdefault(doc.doc_id, doc)
+                if doc.doc_id not in documents:
+                    documents[doc.doc_id] = doc
+                    origin[doc.doc_id] = (position, doc.doc_id[len(source.prefix) :])
 
+        plan = self._plan(documents, origin, problems)
+        if plan.writes and self.store.shared:
+            # A shared server: take the corpus's write lease, then plan again, since another
+            # writer may have changed the store between our first look and the lease.
+            with self.store.write_lease() as lease:
+                plan = self._plan(documents, origin, problems)
+                self.store.active_lease = lease
+                try:
+                    return self._apply(plan, documents, origin, problems, progress)
+                finally:
+                    self.store.active_lease = None
+        return self._apply(plan, documents, origin, problems, progress)
+
+    def _plan(
+        self, documents: Mapping[str, Document], origin: Mapping[str, tuple[int, str]], problems: list[FileProblem]
+    ) -> _Plan:
+        """What must be written, kept, backfilled and removed to bring the store in line."""
         stored: dict[str, list[StoredChunk]] = {}
         for sc in self.store.stored_chunks():
             stored.setdefault(sc.doc_id, []).append(sc)
+        records = {r.doc_id: r for r in self.store.stored_documents()}
         # What was stored for an article that cannot be read now, or that sits in a folder that
         # cannot be listed now, is kept; links and special files are not articles, so not kept.
         unreadable = {p.path for p in problems if p.kind == "unreadable"}
         unlisted = tuple(p.path for p in problems if p.kind == "folder")
 
-        added: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
-        to_write: list[Document] = []
-        kept_chunks: dict[str, list[Chunk]] = {}
+        plan = _Plan()
         for doc_id, doc in documents.items():
             old = stored.get(doc_id)
+            have = records.get(doc_id)
             if old and _complete(old, doc.content_hash):
-                unchanged.append(doc_id)
-                kept_chunks[doc_id] = _rebuild_chunks(doc, old)
+                plan.unchanged.append(doc_id)
+                plan.kept_chunks[doc_id] = _rebuild_chunks(doc, old)
+                want = DocumentRecord.of(doc, relative_path=origin[doc_id][1], source_index=origin[doc_id][0],
+                                         chunk_count=len(old))  # fmt: skip
+                if have != replace(want, text=""):
+                    # Chunks complete, article record missing or stale (a store from before records,
+                    # or a kill between chunks and record): write the record alone, no re-embedding.
+                    plan.backfill.append(want)
+            elif not old and have is not None and have.chunk_count == 0 and have.content_hash == doc.content_hash:
+                plan.unchanged.append(doc_id)  # an article with no quotable sentence, already recorded
+                plan.kept_chunks[doc_id] = []
             else:
-                (updated if old else added).append(doc_id)
-                to_write.append(doc)
-        # A file that exists but cannot be read now keeps what was stored for it.
-        removed = [
-            d for d in stored if d not in documents and d not in unreadable and not d.startswith(unlisted)
+                (plan.updated if old or have else plan.added).append(doc_id)
+                plan.to_write.append(doc)
+        plan.stored = set(stored) | set(records)
+        plan.removed = [
+            d
+            for d in [*stored, *(r for r in records if r not in stored)]
+            if d not in documents and d not in unreadable and not d.startswith(unlisted)
         ]
+        return plan
 
-        written = self._write(to_write, kept_chunks, progress, stored.keys())
-        for doc_id in removed:
+    def _apply(
+        self,
+        plan: _Plan,
+        documents: Mapping[str, Document],
+        origin: Mapping[str, tuple[int, str]],
+        problems: list[FileProblem],
+        progress: bool,
+    ) -> SyncReport:
+        written = self._write(plan.to_write, plan.kept_chunks, progress, plan.stored, origin)
+        if plan.backfill:
+            self.store.write_document_records(plan.backfill)
+        for doc_id in plan.removed:
             self.store.delete_document(doc_id)
-        revision = self.store.bump_revision() if (to_write or removed) else self.store.revision
+        revision = self.store.bump_revision() if plan.writes else self.store.revision
 
         all_chunks = [
-            c for doc_id in documents for c in sorted(kept_chunks.get(doc_id, []), key=lambda c: c.index)
+            c for doc_id in documents for c in sorted(plan.kept_chunks.get(doc_id, []), key=lambda c: c.index)
         ]
         self._snapshot = IndexSnapshot(
             revision=revision,
-            documents=documents,
+            documents=dict(documents),
             chunks={c.chunk_id: c for c in all_chunks},
             chunk_order=tuple(c.chunk_id for c in all_chunks),
             problems=tuple(problems),
         )
         return SyncReport(
-            added=tuple(added),
-            updated=tuple(updated),
-            removed=tuple(removed),
-            unchanged=tuple(unchanged),
+            added=tuple(plan.added),
+            updated=tuple(plan.updated),
+            removed=tuple(plan.removed),
+            unchanged=tuple(plan.unchanged),
             problems=tuple(problems),
             chunks_written=written,
         )
 
     def _write(
-        self, docs: list[Document], kept: dict[str, list[Chunk]], progress: bool, stored: Collection[str]
+        self,
+        docs: list[Document],
+        kept: dict[str, list[Chunk]],
+        progress: bool,
+        stored: Collection[str],
+        origin: Mapping[str, tuple[int, str]],
     ) -> int:
         """Chunk, embed and store ``docs``; record their chunks in ``kept``."""
         if not docs:
@@ -206,15 +269,17 @@ class CorpusIndex:
                 doc_chunks = encoded_chunks[c_at : c_at + len(chunks)]
             else:
                 doc_chunks = _mean_vectors(doc_sentences, [len(c.sentences) for c in chunks])
+            where = origin[doc.doc_id]
+            record = DocumentRecord.of(doc, relative_path=where[1], source_index=where[0], chunk_count=len(chunks))
             if chunks:
+                replaces = doc.doc_id in stored
                 pending.append(
-                    DocumentWrite(
-                        doc.doc_id, doc.content_hash, chunks, doc_chunks, doc_sentences, doc.doc_id in stored
-                    )
+                    DocumentWrite(doc.doc_id, doc.content_hash, chunks, doc_chunks, doc_sentences, replaces, record)
                 )
                 pending_records += n_sent
             else:
                 self.store.delete_document(doc.doc_id)
+                self.store.write_document_records([record])
             kept[doc.doc_id] = chunks
             s_at += n_sent
             c_at += len(chunks)
