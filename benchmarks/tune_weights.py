@@ -22,10 +22,11 @@ from vectorstore import StoreSettings, default_embedder
 
 GRID = {
     "dense_weight": [1.0],
-    "lexical_weight": [0.6, 0.8, 1.0, 1.2],
-    "passage_weight": [0.0, 0.1, 0.2, 0.3],
-    "type_weight": [0.0, 0.1, 0.2],
-    "long_sentence_penalty": [0.0, 0.2],
+    "lexical_weight": [0.8, 1.0, 1.2],
+    "passage_weight": [0.1, 0.2, 0.3],
+    "type_weight": [0.1, 0.2],
+    "long_sentence_penalty": [0.2],
+    "fragment_penalty": [0.0, 0.15, 0.3],
 }
 
 

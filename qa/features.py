@@ -15,7 +15,8 @@ _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|hundred|thous
 AUTHOR_CUE = re.compile(r"\b(author|wrote|written|byline|reporter|journalist|correspondent)\b", re.I)
 # Stronger than the cue: the question asks who wrote *the article* (its byline is the answer).
 ASKS_AUTHOR = re.compile(r"\b(who (wrote|reported|is the author)|author|byline|written by|correspondent)\b", re.I)
-BYLINE = re.compile(r"^([Bb]y\s+[A-Z]|@\w{2,})")
+BYLINE = re.compile(r"^([Bb]y\s+[A-Z]|@\w{2,})")  # a byline or a handle: what "who wrote" cues
+BY_LINE = re.compile(r"^[Bb]y\s+[A-Z]")
 
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (

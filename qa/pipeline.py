@@ -244,22 +244,38 @@ def coverage(weights: Mapping[str, float], text: str) -> float:
 
 
 def sentence_score(
-    dense: float, coverage: float, passage: float, type_match: float, byline: float, chars: int, s: AnswerSettings
+    dense: float,
+    coverage: float,
+    passage: float,
+    type_match: float,
+    byline: float,
+    chars: int,
+    fragment: float,
+    s: AnswerSettings,
 ) -> float:
     """The hand-weighted sentence score (weights chosen by benchmarks/tune_weights.py).
 
     A byline answers "who wrote…" however little it shares with the question; a sentence too
-    long to quote whole loses ``long_sentence_penalty`` (long sentences cover many words by size).
+    long to quote whole loses ``long_sentence_penalty`` (long sentences cover many words by size);
+    a fragment (a headline, a caption: no closing punctuation) loses ``fragment_penalty``.
     """
     score = s.dense_weight * dense + s.lexical_weight * coverage + s.passage_weight * passage
     score += s.type_weight * type_match + s.byline_weight * byline
-    return score - (s.long_sentence_penalty if chars > s.max_quote_chars else 0.0)
+    return score - (s.long_sentence_penalty if chars > s.max_quote_chars else 0.0) - s.fragment_penalty * fragment
 
 
 def rescore(candidate: Candidate, s: AnswerSettings) -> float:
     """``candidate``'s score under other settings (tuning re-ranks with the engine's own formula)."""
     c = candidate
-    return sentence_score(c.dense, c.coverage, c.passage, c.type_match, c.byline, len(c.text), s)
+    return sentence_score(c.dense, c.coverage, c.passage, c.type_match, c.byline, len(c.text), is_fragment(c.text), s)
+
+
+_CLOSED = re.compile(r"[.!?…]['\"’”»)\]]*\s*$")
+
+
+def is_fragment(text: str) -> float:
+    """1.0 for text that does not end like a sentence (headlines, captions, handles)."""
+    return 0.0 if _CLOSED.search(text) else 1.0
 
 
 def score_sentences(
@@ -289,8 +305,9 @@ def score_sentences(
         cov = coverage(weights, text)
         passage = passage_score.get(chunk_id, 0.0)
         kind = ft.type_match(text, cues, who, words)
-        byline = float(author and bool(ft.BYLINE.match(text)))
-        score = sentence_score(dense, cov, passage, kind, byline, len(text), s)
+        # The article's own byline (the loader found it), else a "By …" line; never a mere handle.
+        byline = float(author and (text.startswith(doc.byline) if doc.byline else bool(ft.BY_LINE.match(text))))
+        score = sentence_score(dense, cov, passage, kind, byline, len(text), is_fragment(text), s)
         return Candidate(
             chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline
         )
@@ -302,7 +319,10 @@ def score_sentences(
             continue
         chunk_id, position = key
         span = snapshot.chunks[chunk_id].sentences[position]
-        singles[key] = make(chunk_id, position, span.end, float(np.dot(vector, query.vector)), 1)
+        single = make(chunk_id, position, span.end, float(np.dot(vector, query.vector)), 1)
+        if span.end - span.start > s.max_quote_chars:
+            single = _best_clauses(single, weights, s)
+        singles[key] = single
 
     out: list[Candidate] = []
     for (chunk_id, position), single in singles.items():
@@ -324,6 +344,30 @@ def score_sentences(
         out.append(best)
     out.sort(key=lambda c: (-c.score, c.chunk_id, c.position))
     return out
+
+
+_CLAUSE_END = re.compile(r"(?<=[;,–—:])\s+")
+
+
+def _best_clauses(candidate: Candidate, weights: Mapping[str, float], s: AnswerSettings) -> Candidate:
+    """A sentence too long to quote, cut to its run of whole clauses (at ; , – :) that fits the limit
+    and holds the most of the question. The cut is still verbatim: a sub-span of the article."""
+    text = candidate.text
+    cuts = [0, *(m.end() for m in _CLAUSE_END.finditer(text)), len(text)]
+    best: tuple[float, int, int] | None = None
+    for i, a in enumerate(cuts[:-1]):
+        for b in cuts[i + 1 :]:
+            piece = text[a:b].rstrip()
+            if len(piece) > s.max_quote_chars:
+                break
+            value = coverage(weights, piece)
+            if best is None or value > best[0] + 1e-9 or (abs(value - best[0]) <= 1e-9 and b - a > best[2] - best[1]):
+                best = (value, a, a + len(piece))
+    if best is None:
+        return candidate
+    value, a, b = best
+    score = candidate.score + s.lexical_weight * (value - candidate.coverage)
+    return replace(candidate, start=candidate.start + a, end=candidate.start + b, text=text[a:b], coverage=value, score=score)
 
 
 def pick_quotes(

@@ -44,6 +44,8 @@ class AnswerSettings:
     """Sentence score: a byline, when the question asks who wrote the article."""
     long_sentence_penalty: float = 0.2
     """Sentence score: subtracted from a sentence longer than ``max_quote_chars``."""
+    fragment_penalty: float = 0.15
+    """Sentence score: subtracted from a fragment (headline, caption, handle: no closing punctuation)."""
     # -- quotes ------------------------------------------------------------------
     max_quotes: int = 3
     """Most quotes in one answer."""

@@ -373,3 +373,18 @@ def test_a_sentence_too_long_to_quote_loses_to_a_quotable_one() -> None:
     reader = FakeReader({"a.txt": f"Title\n{long}\nLavrov and Rodriguez discussed oil deliveries in Moscow.\n"})
     best = engine(reader).evidence("What did Lavrov and Rodriguez discuss about oil?").candidates[0]
     assert len(best.text) <= S.max_quote_chars
+
+
+def test_an_overlong_sentence_is_cut_to_its_best_clauses_verbatim() -> None:
+    filler = "; ".join(f"the delegates discussed item {i} at length" for i in range(14))
+    sentence = f"In Geneva {filler}; and Norway signed the fishing treaty with Iceland."
+    reader = FakeReader({"a.txt": f"Title\n{sentence}\n"})
+    best = engine(reader).evidence("Which treaty did Norway sign with Iceland?").candidates[0]
+    doc = reader.snapshot.documents["a.txt"].text
+    assert len(sentence) > S.max_quote_chars and len(best.text) <= S.max_quote_chars
+    assert "fishing treaty" in best.text and doc[best.start : best.end] == best.text
+
+
+def test_headlines_lose_to_sentences() -> None:
+    assert pl.is_fragment("Moscow and Havana look to strengthen links") == 1.0
+    assert pl.is_fragment("He said it was “strategic.”") == 0.0

@@ -29,12 +29,16 @@ import numpy as np
 from qa import CorpusQA, open_index
 from qa.confidence import ConfidenceModel
 from qa.evaluation import EvalQuestion, contains_answer, load_questions
-from vectorstore import IndexReader, StoreSettings, close_client, default_embedder
+from vectorstore import Embedder, IndexReader, StoreSettings, close_client, default_embedder
 from vectorstore.embedding import TUNED_MODEL_NAME
 
 REPO = Path(__file__).resolve().parent.parent
 TRAIN = REPO.parent / "shared" / "train" / "squad2-train"
 MODELS = REPO / "qa" / "models"
+# Paraphrase-robust evidence only: SQuAD questions reuse their article's words, so a model that
+# also reads lexical coverage learns to distrust paraphrased (news) questions. Chosen on the
+# development sets (docs/quality.md); decision_features computes more.
+FEATURES = ("dense", "top_dense_chunk", "margin", "type_missing", "key_support", "score")
 OFF_CORPUS_SHARE = 0.3  # off-corpus questions, as a share of in-corpus ones, in the fitted sample
 
 
@@ -64,7 +68,9 @@ def auc(scores: Sequence[float], labels: Sequence[int]) -> float:
     return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / max(n_pos * n_neg, 1))
 
 
-def examples(engine: CorpusQA, questions: Sequence[EvalQuestion], *, off_corpus: bool) -> list[tuple[dict[str, float], int]]:
+def examples(
+    engine: CorpusQA, questions: Sequence[EvalQuestion], *, off_corpus: bool
+) -> list[tuple[dict[str, float], int]]:
     out = []
     for q in questions:
         evidence = engine.evidence(q.question)
@@ -80,24 +86,11 @@ def examples(engine: CorpusQA, questions: Sequence[EvalQuestion], *, off_corpus:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=None, help="embedding model: qa-tuned (default), minilm or a folder")
-    parser.add_argument("--train", type=Path, default=TRAIN)
-    parser.add_argument(
-        "--out", type=Path, help="default: qa/models/confidence.json for the tuned model, confidence-<model>.json otherwise"
-    )
-    parser.add_argument("--l2", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=13)
-    args = parser.parse_args(argv)
-
-    started = time.perf_counter()
-    rng = random.Random(args.seed)
-    embedder = default_embedder(args.model)
-    questions = load_questions(args.train / "questions.json")
-    articles = sorted(p for p in (args.train / "corpus").iterdir() if p.suffix == ".txt")
-    halves = [articles[0::2], articles[1::2]]
-    rows: list[tuple[dict[str, float], int, float]] = []
+def collect(
+    embedder: Embedder, questions: Sequence[EvalQuestion], halves: Sequence[Sequence[Path]], rng: random.Random
+) -> list[tuple[dict[str, float], int]]:
+    """Index each half as a corpus; label its own questions and a sample of the other half's."""
+    rows: list[tuple[dict[str, float], int]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for h, half in enumerate(halves):
             folder = Path(tmp) / f"half{h}"
@@ -112,14 +105,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             outside = [q for q in questions if q.doc not in stems and q.answerable]
             outside = rng.sample(outside, min(len(outside), int(OFF_CORPUS_SHARE * len(inside))))
             print(f"half {h}: {len(inside)} in-corpus questions, {len(outside)} off-corpus", flush=True)
-            rows += [(f, y, 1.0) for f, y in examples(engine, inside, off_corpus=False)]
-            rows += [(f, y, 1.0) for f, y in examples(engine, outside, off_corpus=True)]
+            rows += examples(engine, inside, off_corpus=False)
+            rows += examples(engine, outside, off_corpus=True)
             close_client(path=store)
+    return rows
 
-    names = sorted(rows[0][0])
-    x = np.asarray([[f[n] for n in names] for f, _, _ in rows])
-    y = np.asarray([label for _, label, _ in rows], dtype=float)
-    w = np.asarray([weight for _, _, weight in rows])
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="embedding model: qa-tuned (default), minilm or a folder")
+    parser.add_argument("--train", type=Path, default=TRAIN)
+    parser.add_argument(
+        "--out", type=Path, help="default: qa/models/confidence.json for the tuned model, confidence-<model>.json otherwise"
+    )
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--features", default=",".join(FEATURES), help="comma-separated decision features to read")
+    parser.add_argument("--rows", type=Path, help="cache of the labelled feature rows (JSON), reused when present")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    embedder = default_embedder(args.model)
+    if args.rows and args.rows.exists():
+        cached = json.loads(args.rows.read_text(encoding="utf-8"))
+        rows = [(dict(r["features"]), int(r["label"])) for r in cached]
+    else:
+        questions = load_questions(args.train / "questions.json")
+        articles = sorted(p for p in (args.train / "corpus").iterdir() if p.suffix == ".txt")
+        rows = collect(embedder, questions, [articles[0::2], articles[1::2]], random.Random(args.seed))
+        if args.rows:
+            args.rows.parent.mkdir(parents=True, exist_ok=True)
+            args.rows.write_text(json.dumps([{"features": f, "label": y} for f, y in rows]), encoding="utf-8")
+
+    names = [n.strip() for n in args.features.split(",") if n.strip()]
+    x = np.asarray([[f[n] for n in names] for f, _ in rows])
+    w = np.ones(len(rows))
+    y = np.asarray([label for _, label in rows], dtype=float)
     means, scales = x.mean(axis=0), x.std(axis=0) + 1e-9
     beta = fit_logistic((x - means) / scales, y, w, l2=args.l2)
     model = ConfidenceModel(
@@ -129,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scales=dict(zip(names, scales.tolist(), strict=True)),
         embedder=embedder.model_name,
     )
-    probabilities = [model.probability(f) for f, _, _ in rows]
+    probabilities = [model.probability(f) for f, _ in rows]
     fitted_auc = auc(probabilities, [int(v) for v in y])
     payload = {
         "about": "P(first quote answers) for corpus-qa; fitted by training/fit_confidence.py on the SQuAD 2.0 "

@@ -1,0 +1,107 @@
+"""Choose the confidence model's features and the abstention threshold on the development sets.
+
+    python -m training.select_features [--model qa-tuned]
+
+Fits the logistic model (training/fit_confidence.py, on the SQuAD 2.0 *training* rows it
+cached) for several feature sets, and prints, per set and threshold, what each development set
+gets: first-quote hits, unanswerable questions abstained, false abstentions. Development sets:
+../shared/bench/squad2-dev, ../shared/eval/seed-dev.json, tests/data/news-dev.json. Nothing is
+fitted on them; they only pick among the fitted models (docs/quality.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from qa import open_corpus
+from qa.confidence import ConfidenceModel
+from qa.evaluation import contains_answer, load_questions
+from vectorstore import StoreSettings, default_embedder
+
+from .fit_confidence import fit_logistic
+
+REPO = Path(__file__).resolve().parent.parent
+DEV = {
+    "squad2-dev": REPO.parent / "shared" / "bench" / "squad2-dev" / "questions.json",
+    "seed-dev": REPO.parent / "shared" / "eval" / "seed-dev.json",
+    "news-dev": REPO / "tests" / "data" / "news-dev.json",
+}
+FEATURE_SETS = {
+    "all": ("coverage", "dense", "key_in_best", "key_missing", "key_support", "margin", "score", "top_bm25",
+            "top_dense_chunk", "type_match", "type_missing"),
+    "robust": ("dense", "top_dense_chunk", "margin", "type_missing", "key_support", "score"),
+    "dense-only": ("dense", "top_dense_chunk"),
+    "dense+type": ("dense", "top_dense_chunk", "type_missing"),
+    "dense+type+key": ("dense", "top_dense_chunk", "type_missing", "key_support"),
+}  # fmt: skip
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
+
+
+def dev_rows(name: str, path: Path, model: str | None, store: Path) -> list[tuple[dict[str, float], bool, bool]]:
+    """(features, answerable, first candidate answers) per question of a development set."""
+    corpus = path.parent / "corpus"
+    engine = open_corpus(
+        corpus if corpus.is_dir() else None,
+        store=StoreSettings(store_dir=store / name),
+        embedder=default_embedder(model),
+    )
+    out = []
+    for q in load_questions(path):
+        evidence = engine.evidence(q.question, history=list(q.history) or None)
+        best = evidence.candidates[0] if evidence.candidates else None
+        hit = bool(
+            q.answerable
+            and best is not None
+            and (q.doc is None or Path(best.doc_id).stem == q.doc)
+            and contains_answer(best.text, q.answers)
+        )
+        out.append((evidence.features, q.answerable, hit))
+    return out
+
+
+def fit(rows: Sequence[dict[str, object]], names: Sequence[str]) -> ConfidenceModel:
+    x = np.asarray([[float(r["features"][n]) for n in names] for r in rows])  # type: ignore[index]
+    y = np.asarray([float(r["label"]) for r in rows])  # type: ignore[arg-type]
+    means, scales = x.mean(axis=0), x.std(axis=0) + 1e-9
+    beta = fit_logistic((x - means) / scales, y, np.ones(len(y)))
+    return ConfidenceModel(
+        dict(zip(names, beta[1:].tolist(), strict=True)),
+        float(beta[0]),
+        dict(zip(names, means.tolist(), strict=True)),
+        dict(zip(names, scales.tolist(), strict=True)),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--rows", type=Path, default=REPO / "training" / "runs" / "confidence-rows-qa-tuned.json")
+    parser.add_argument("--store", type=Path, default=REPO / "training" / "runs" / "dev-stores")
+    args = parser.parse_args()
+    train = json.loads(args.rows.read_text(encoding="utf-8"))
+    dev = {name: dev_rows(name, path, args.model, args.store) for name, path in DEV.items() if path.exists()}
+    for set_name, names in FEATURE_SETS.items():
+        model = fit(train, names)
+        print(f"\n{set_name}: {', '.join(names)}")
+        print("  thr  " + "  ".join(f"{n:>26}" for n in dev))
+        for t in THRESHOLDS:
+            cells = []
+            for rows in dev.values():
+                p = [model.probability(f) for f, _, _ in rows]
+                ans = [(pi, hit) for pi, (_, a, hit) in zip(p, rows, strict=True) if a]
+                un = [pi for pi, (_, a, _) in zip(p, rows, strict=True) if not a]
+                first = sum(hit and pi >= t for pi, hit in ans) / max(len(ans), 1)
+                abst = sum(pi < t for pi in un) / max(len(un), 1)
+                false = sum(pi < t for pi, _ in ans) / max(len(ans), 1)
+                cells.append(f"{100 * first:5.1f} {100 * abst:5.1f} {100 * false:5.1f}")
+            print(f"  {t:.2f} " + "  ".join(f"{c:>26}" for c in cells))
+    print("\ncells: first-quote hit %, unanswerable abstained %, false abstentions %")
+
+
+if __name__ == "__main__":
+    main()
