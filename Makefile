@@ -37,7 +37,7 @@ chat: install
 	$(VENV)/bin/corpus-qa chat
 
 lint: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check qa ui vectorstore tests benchmarks
+	$(VENV)/bin/ruff check qa ui vectorstore training tests benchmarks
 	$(VENV)/bin/mypy
 
 test: install-test lint

@@ -35,6 +35,7 @@ from vectorstore.embedding import TUNED_MODEL_NAME
 REPO = Path(__file__).resolve().parent.parent
 TRAIN = REPO.parent / "shared" / "train" / "squad2-train"
 MODELS = REPO / "qa" / "models"
+EXTRA = REPO / "training" / "data" / "paraphrase-train.json"
 # Paraphrase-robust evidence only: SQuAD questions reuse their article's words, so a model that
 # also reads lexical coverage learns to distrust paraphrased (news) questions. Chosen on the
 # development sets (docs/quality.md); decision_features computes more.
@@ -87,10 +88,17 @@ def examples(
 
 
 def collect(
-    embedder: Embedder, questions: Sequence[EvalQuestion], halves: Sequence[Sequence[Path]], rng: random.Random
-) -> list[tuple[dict[str, float], int]]:
-    """Index each half as a corpus; label its own questions and a sample of the other half's."""
-    rows: list[tuple[dict[str, float], int]] = []
+    embedder: Embedder,
+    question_sets: dict[str, Sequence[EvalQuestion]],
+    halves: Sequence[Sequence[Path]],
+    rng: random.Random,
+) -> list[tuple[dict[str, float], int, str]]:
+    """Index each half as a corpus; label its own questions and a sample of the other half's.
+
+    Rows are ``(features, label, source)``: ``source`` names the question set it came from.
+    Questions about no article (``doc`` empty) are asked of both halves.
+    """
+    rows: list[tuple[dict[str, float], int, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for h, half in enumerate(halves):
             folder = Path(tmp) / f"half{h}"
@@ -101,12 +109,13 @@ def collect(
             index = open_index(folder, store=StoreSettings(store_dir=store), embedder=embedder, progress=True)
             engine = CorpusQA(IndexReader(index))
             stems = {p.stem for p in half}
-            inside = [q for q in questions if q.doc in stems]
-            outside = [q for q in questions if q.doc not in stems and q.answerable]
-            outside = rng.sample(outside, min(len(outside), int(OFF_CORPUS_SHARE * len(inside))))
-            print(f"half {h}: {len(inside)} in-corpus questions, {len(outside)} off-corpus", flush=True)
-            rows += examples(engine, inside, off_corpus=False)
-            rows += examples(engine, outside, off_corpus=True)
+            for source, questions in question_sets.items():
+                inside = [q for q in questions if q.doc in stems or not q.doc]
+                outside = [q for q in questions if q.doc and q.doc not in stems and q.answerable]
+                outside = rng.sample(outside, min(len(outside), int(OFF_CORPUS_SHARE * len(inside))))
+                print(f"half {h}, {source}: {len(inside)} in-corpus questions, {len(outside)} off-corpus", flush=True)
+                rows += [(f, y, source) for f, y in examples(engine, inside, off_corpus=False)]
+                rows += [(f, y, source) for f, y in examples(engine, outside, off_corpus=True)]
             close_client(path=store)
     return rows
 
@@ -122,25 +131,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--features", default=",".join(FEATURES), help="comma-separated decision features to read")
     parser.add_argument("--rows", type=Path, help="cache of the labelled feature rows (JSON), reused when present")
+    parser.add_argument(
+        "--extra", type=Path, default=EXTRA, help="more training questions on the same articles (paraphrased)"
+    )
+    parser.add_argument("--extra-weight", type=float, default=3.0, help="weight of each --extra row")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     embedder = default_embedder(args.model)
     if args.rows and args.rows.exists():
         cached = json.loads(args.rows.read_text(encoding="utf-8"))
-        rows = [(dict(r["features"]), int(r["label"])) for r in cached]
+        rows = [(dict(r["features"]), int(r["label"]), str(r.get("source", "squad"))) for r in cached]
     else:
-        questions = load_questions(args.train / "questions.json")
+        sets: dict[str, Sequence[EvalQuestion]] = {"squad": load_questions(args.train / "questions.json")}
+        if args.extra and args.extra.exists():
+            sets["paraphrase"] = load_questions(args.extra)
         articles = sorted(p for p in (args.train / "corpus").iterdir() if p.suffix == ".txt")
-        rows = collect(embedder, questions, [articles[0::2], articles[1::2]], random.Random(args.seed))
+        rows = collect(embedder, sets, [articles[0::2], articles[1::2]], random.Random(args.seed))
         if args.rows:
             args.rows.parent.mkdir(parents=True, exist_ok=True)
-            args.rows.write_text(json.dumps([{"features": f, "label": y} for f, y in rows]), encoding="utf-8")
+            cache = [{"features": f, "label": y, "source": src} for f, y, src in rows]
+            args.rows.write_text(json.dumps(cache), encoding="utf-8")
 
     names = [n.strip() for n in args.features.split(",") if n.strip()]
-    x = np.asarray([[f[n] for n in names] for f, _ in rows])
-    w = np.ones(len(rows))
-    y = np.asarray([label for _, label in rows], dtype=float)
+    x = np.asarray([[f[n] for n in names] for f, _, _ in rows])
+    w = np.asarray([args.extra_weight if src != "squad" else 1.0 for _, _, src in rows])
+    y = np.asarray([label for _, label, _ in rows], dtype=float)
     means, scales = x.mean(axis=0), x.std(axis=0) + 1e-9
     beta = fit_logistic((x - means) / scales, y, w, l2=args.l2)
     model = ConfidenceModel(
@@ -150,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scales=dict(zip(names, scales.tolist(), strict=True)),
         embedder=embedder.model_name,
     )
-    probabilities = [model.probability(f) for f, _ in rows]
+    probabilities = [model.probability(f) for f, _, _ in rows]
     fitted_auc = auc(probabilities, [int(v) for v in y])
     payload = {
         "about": "P(first quote answers) for corpus-qa; fitted by training/fit_confidence.py on the SQuAD 2.0 "
@@ -162,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scales": {k: round(v, 6) for k, v in model.scales.items()},
         "training": {
             "examples": len(rows),
+            "sources": {src: sum(1 for _, _, r in rows if r == src) for src in sorted({r for _, _, r in rows})},
+            "extra_weight": args.extra_weight,
             "positives": int(y.sum()),
             "l2": args.l2,
             "seed": args.seed,

@@ -64,11 +64,12 @@ def dev_rows(name: str, path: Path, model: str | None, store: Path) -> list[tupl
     return out
 
 
-def fit(rows: Sequence[dict[str, object]], names: Sequence[str]) -> ConfidenceModel:
+def fit(rows: Sequence[dict[str, object]], names: Sequence[str], extra_weight: float) -> ConfidenceModel:
     x = np.asarray([[float(r["features"][n]) for n in names] for r in rows])  # type: ignore[index]
     y = np.asarray([float(r["label"]) for r in rows])  # type: ignore[arg-type]
+    w = np.asarray([extra_weight if r.get("source", "squad") != "squad" else 1.0 for r in rows])
     means, scales = x.mean(axis=0), x.std(axis=0) + 1e-9
-    beta = fit_logistic((x - means) / scales, y, np.ones(len(y)))
+    beta = fit_logistic((x - means) / scales, y, w)
     return ConfidenceModel(
         dict(zip(names, beta[1:].tolist(), strict=True)),
         float(beta[0]),
@@ -82,11 +83,12 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--rows", type=Path, default=REPO / "training" / "runs" / "confidence-rows-qa-tuned.json")
     parser.add_argument("--store", type=Path, default=REPO / "training" / "runs" / "dev-stores")
+    parser.add_argument("--extra-weight", type=float, default=3.0)
     args = parser.parse_args()
     train = json.loads(args.rows.read_text(encoding="utf-8"))
     dev = {name: dev_rows(name, path, args.model, args.store) for name, path in DEV.items() if path.exists()}
     for set_name, names in FEATURE_SETS.items():
-        model = fit(train, names)
+        model = fit(train, names, args.extra_weight)
         print(f"\n{set_name}: {', '.join(names)}")
         print("  thr  " + "  ".join(f"{n:>26}" for n in dev))
         for t in THRESHOLDS:
