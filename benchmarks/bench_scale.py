@@ -34,10 +34,48 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qa import CorpusQA
-from vectorstore import CorpusIndex, Source, StoreSettings, default_embedder, open_store
+from vectorstore import CorpusIndex, IndexReader, Source, StoreSettings, default_embedder, open_store
 from vectorstore.sentences import split_sentences
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "bench" / "squad2-dev"
+
+
+class TimedReader:
+    """Wraps a reader and adds up the milliseconds each of its calls takes (per answer)."""
+
+    def __init__(self, inner: IndexReader) -> None:
+        self.inner = inner
+        self.spent: dict[str, float] = {}
+
+    def reset(self) -> None:
+        self.spent = {}
+
+    def _timed(self, stage: str, call, *args):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return call(*args)
+        finally:
+            self.spent[stage] = self.spent.get(stage, 0.0) + 1000 * (time.perf_counter() - started)
+
+    @property
+    def location(self) -> str:
+        return self.inner.location
+
+    @property
+    def snapshot(self):  # type: ignore[no-untyped-def]
+        return self.inner.snapshot
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        return self._timed("embed question", self.inner.embed, texts)
+
+    def query_chunks(self, vector, k):  # type: ignore[no-untyped-def]
+        return self._timed("Chroma chunk query", self.inner.query_chunks, vector, k)
+
+    def query_sentences(self, vector, k):  # type: ignore[no-untyped-def]
+        return self._timed("Chroma sentence query", self.inner.query_sentences, vector, k)
+
+    def sentence_vectors(self, keys):  # type: ignore[no-untyped-def]
+        return self._timed("fetch sentence vectors", self.inner.sentence_vectors, keys)
 
 
 class ReusingEmbedder:
@@ -105,6 +143,7 @@ def main() -> None:
 
     st_model = SentenceTransformer(str(bundled_model_path()), device="cpu")
     rows = []
+    stages: dict[tuple[int, str], list[float]] = {}
     for size in [int(s) for s in args.sizes.split(",")]:
         root = Path(tempfile.mkdtemp(prefix=f"cqa-scale-{size}-"))
         build_corpus(root / "corpus", size, random.Random(size))
@@ -113,8 +152,9 @@ def main() -> None:
         index = CorpusIndex([Source(root / "corpus")], store, reusing)
         index.sync(progress=True)
         build_s = time.perf_counter() - started
-        engine = CorpusQA(index)
-        engine.reader.index.embedder = real  # queries use the real model, as users' do
+        index.embedder = real  # queries use the real model, as users' do
+        timed = TimedReader(IndexReader(index))
+        engine = CorpusQA(timed)
         n_chunks = len(index.snapshot.chunks)
         for q in questions[:5]:
             engine.answer(q)
@@ -132,13 +172,20 @@ def main() -> None:
             part = store._chunks.get(ids=ids[i : i + batch], include=["embeddings", "documents"])
             plain.add(ids=part["ids"], embeddings=part["embeddings"], documents=part["documents"])
         del got
+        timed.reset()
         for q in questions:
             t = time.perf_counter()
             engine.retrieve(q, k=5)
             timings["retrieve"].append(1000 * (time.perf_counter() - t))
+            timed.reset()
             t = time.perf_counter()
             engine.answer(q)
             timings["answer"].append(1000 * (time.perf_counter() - t))
+            for stage, ms in timed.spent.items():
+                stages.setdefault((n_chunks, stage), []).append(ms)
+            stages.setdefault((n_chunks, "BM25, scoring, quotes"), []).append(
+                timings["answer"][-1] - sum(timed.spent.values())
+            )
             t = time.perf_counter()
             plain.query(query_embeddings=st_model.encode([q]), n_results=5)
             timings["baseline"].append(1000 * (time.perf_counter() - t))
@@ -156,6 +203,9 @@ def main() -> None:
         print(
             f"{n_chunks:>8} {name:<9} {p50:7.1f} {p95:7.1f} {base50:9.1f} {base95:9.1f} {p50 / base50:9.2f}"
         )
+    print(f"\n{'chunks':>8} {'answer stage':<24} {'p50 ms':>7} {'mean ms':>8}")
+    for (n_chunks, stage), values in stages.items():
+        print(f"{n_chunks:>8} {stage:<24} {float(np.percentile(values, 50)):7.1f} {float(np.mean(values)):8.1f}")
     print(
         "\nbaseline: sentence-transformers encode of the question + Chroma dense top-5 (no lexical side,"
         f" no sentence ranking); warm, same machine, the same {len(questions)} SQuAD questions."

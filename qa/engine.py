@@ -71,12 +71,13 @@ class CorpusQA:
         ranked = self._rank(snapshot, query, s.candidates)
         lexical = self.lexical(snapshot)
         candidates: list[pl.Candidate] = []
+        hits: list[tuple[str, int, float]] = []
         if ranked:
             hits = self.reader.query_sentences(query.vector, s.sentence_candidates)
             keys = pl.sentence_keys(snapshot, ranked, hits, s)
             vectors = self.reader.sentence_vectors(keys)
             candidates = pl.score_sentences(snapshot, query, ranked, keys, vectors, lexical, s)
-        features = pl.decision_features(query, ranked, candidates, lexical)
+        features = pl.decision_features(query, ranked, candidates, lexical, hits)
         confidence = self.confidence_model.probability(features) if candidates else 0.0
         return Evidence(snapshot, query, tuple(ranked), tuple(candidates), features, confidence)
 

@@ -447,7 +447,11 @@ def paragraph_of(text: str, offset: int) -> tuple[int, int]:
 
 
 def decision_features(
-    query: Query, ranked: Sequence[Ranked], candidates: Sequence[Candidate], lexical: LexicalIndex
+    query: Query,
+    ranked: Sequence[Ranked],
+    candidates: Sequence[Candidate],
+    lexical: LexicalIndex,
+    hits: Sequence[tuple[str, int, float]] = (),
 ) -> dict[str, float]:
     """What the confidence model reads: how well the best candidate answers, and whether the corpus
     uses the question's key terms at all."""
@@ -472,6 +476,9 @@ def decision_features(
         "key_in_best": key_in_best,
         "top_dense_chunk": max((r.dense for r in ranked), default=0.0),
         "top_bm25": float(np.log1p(max((r.lexical for r in ranked), default=0.0))),
+        # How far the nearest sentence stands out from the next nearest: a question the corpus
+        # answers usually has one sentence that fits; an off-corpus one finds many alike.
+        "dense_peak": (hits[0][2] - float(np.mean([h[2] for h in hits[1:10]]))) if len(hits) > 1 else 0.0,
     }
 
 

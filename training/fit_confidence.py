@@ -39,7 +39,7 @@ EXTRA = REPO / "training" / "data" / "paraphrase-train.json"
 # Paraphrase-robust evidence only: SQuAD questions reuse their article's words, so a model that
 # also reads lexical coverage learns to distrust paraphrased (news) questions. Chosen on the
 # development sets (docs/quality.md); decision_features computes more.
-FEATURES = ("dense", "top_dense_chunk", "margin", "type_missing", "key_support", "score")
+FEATURES = ("dense", "top_dense_chunk", "margin", "type_missing", "key_support", "score", "dense_peak")
 OFF_CORPUS_SHARE = 0.3  # off-corpus questions, as a share of in-corpus ones, in the fitted sample
 
 

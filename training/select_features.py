@@ -35,11 +35,12 @@ FEATURE_SETS = {
     "all": ("coverage", "dense", "key_in_best", "key_missing", "key_support", "margin", "score", "top_bm25",
             "top_dense_chunk", "type_match", "type_missing"),
     "robust": ("dense", "top_dense_chunk", "margin", "type_missing", "key_support", "score"),
-    "dense-only": ("dense", "top_dense_chunk"),
-    "dense+type": ("dense", "top_dense_chunk", "type_missing"),
     "dense+type+key": ("dense", "top_dense_chunk", "type_missing", "key_support"),
+    "robust+peak": ("dense", "top_dense_chunk", "margin", "type_missing", "key_support", "score", "dense_peak"),
+    "all+peak": ("coverage", "dense", "key_in_best", "key_missing", "key_support", "margin", "score",
+                 "top_bm25", "top_dense_chunk", "type_match", "type_missing", "dense_peak"),
 }  # fmt: skip
-THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
+THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
 
 
 def dev_rows(name: str, path: Path, model: str | None, store: Path) -> list[tuple[dict[str, float], bool, bool]]:

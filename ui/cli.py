@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from qa import AnswerSettings, QAError, open_corpus
+from qa import AnswerSettings, ConfidenceModel, CorpusQA, QAError, open_corpus
 from qa.render import support_line
 from vectorstore import StoreSettings, VectorStoreError, default_embedder
 from vectorstore.env import ENV_ALLOWED_HOSTS, ENV_CHROMA_URL, ENV_STORE_DIR, ENV_UPLOAD_DIR, env_path
@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--calibration", action="store_true", help="also print the reliability table and threshold trade-off"
     )
     ev.add_argument("--model", help="embedding model: qa-tuned (default), minilm (plain MiniLM) or a folder")
+    ev.add_argument("--confidence", type=Path, help="a confidence model JSON (qa/models/confidence-hand.json: the old rule)")
     _abstain_arg(ev)
     _store_args(ev)
     ev.set_defaults(run=run_eval)
@@ -188,6 +189,8 @@ def run_eval(args: argparse.Namespace) -> int:
         settings=_answer_settings(args),
         embedder=default_embedder(args.model) if args.model else None,
     )
+    if args.confidence:
+        engine = CorpusQA(engine.reader, engine.settings, confidence_model=ConfidenceModel.load(args.confidence))
     results = evaluate(
         engine, questions, baselines=args.baselines, progress=True, questions_file=str(args.questions)
     )
