@@ -42,7 +42,7 @@ class ConfidenceModel:
     @classmethod
     def for_embedder(cls, model_name: str) -> ConfidenceModel:
         """The model fitted with this embedding model (``confidence-<name>.json``), else the default."""
-        slug = model_name.rsplit("/", 1)[-1].replace("+", "-")
+        slug = model_name.rsplit("/", 1)[-1].split("@", 1)[0].replace("+", "-")
         candidate = resources.files("qa") / "models" / f"confidence-{slug}.json"
         return cls.load(Path(str(candidate)) if candidate.is_file() else None)
 

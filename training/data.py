@@ -9,11 +9,8 @@ quotes. Questions follow the SQuAD-style layout of ``shared/train`` and
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
-import sys
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,38 +18,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.evaluation import contains_answer as _contains_answer
+from qa.lexical import LexicalIndex, tokenize
+from vectorstore.loading import iter_article_paths, load_document
+from vectorstore.sentences import normalise, quotable_sentences
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _import_leaf(package: str, module: str) -> types.ModuleType:
-    """Import ``package.module`` without running ``package/__init__.py``.
 
-    Training needs only leaf modules (the splitter, the loader, the lexical
-    scorer); the package ``__init__`` files pull in Chroma, the engine and
-    the UI side, which are slow to import and, while the app is being
-    worked on, may not import at all. An empty package stub keeps the
-    modules' own relative imports working.
-    """
-    if package not in sys.modules:
-        stub = types.ModuleType(package)
-        stub.__path__ = [str(REPO / package)]
-        sys.modules[package] = stub
-    return importlib.import_module(f"{package}.{module}")
+__all__ = ["LexicalIndex", "iter_article_paths", "load_document", "quotable_sentences", "tokenize"]
 
-
-_lexical = _import_leaf("qa", "lexical")
-_loading = _import_leaf("vectorstore", "loading")
-_sentences = _import_leaf("vectorstore", "sentences")
-LexicalIndex = _lexical.LexicalIndex
-tokenize = _lexical.tokenize
-iter_article_paths = _loading.iter_article_paths
-load_document = _loading.load_document
-quotable_sentences = _sentences.quotable_sentences
-
-_SPACE = re.compile(r"\s+")
 # A blank line (possibly holding spaces) separates paragraphs in the corpus files.
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 # Reciprocal-rank-fusion constant, the usual 60 (Cormack et al. 2009).
@@ -87,18 +66,9 @@ class Triplet:
     negatives: tuple[str, ...]
 
 
-def normalise(text: str) -> str:
-    return _SPACE.sub(" ", text).strip().casefold()
-
-
 def contains_answer(text: str, answers: Sequence[str]) -> bool:
-    """Case- and whitespace-insensitive containment, as ``qa.evaluation.contains_answer`` (no length cap).
-
-    Re-implemented rather than imported: ``qa.evaluation`` pulls in the whole
-    engine (Chroma, Gradio-side code), which training does not need.
-    """
-    haystack = normalise(text)
-    return any(normalise(a) in haystack for a in answers if a.strip())
+    """The evaluation's own containment rule, without its 400-character cap on quotes."""
+    return _contains_answer(text, answers, limit=None)
 
 
 def load_sentences(corpus: Path) -> list[Sentence]:

@@ -79,10 +79,10 @@ def batches(items: Sequence[Triplet], size: int, rng: random.Random) -> list[lis
 
 
 def embed(model: SentenceTransformer, texts: list[str], device: str) -> torch.Tensor:
-    features = model.preprocess(texts)
-    features = {k: v.to(device) if hasattr(v, "to") else v for k, v in features.items()}
     import torch
 
+    features = model.preprocess(texts)
+    features = {k: v.to(device) if hasattr(v, "to") else v for k, v in features.items()}
     return torch.nn.functional.normalize(model(features)["sentence_embedding"], p=2.0, dim=-1)
 
 

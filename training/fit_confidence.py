@@ -188,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
     }
     out = args.out or MODELS / (
-        "confidence.json" if embedder.model_name == TUNED_MODEL_NAME else f"confidence-{embedder.model_name.rsplit('/', 1)[-1]}.json"
+        "confidence.json" if embedder.model_name.startswith(TUNED_MODEL_NAME) else f"confidence-{embedder.model_name.rsplit('/', 1)[-1]}.json"
     )
     out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(payload["training"]), f"-> {out}")

@@ -18,7 +18,7 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 TUNED_MODEL_NAME = "corpus-qa/minilm-qa-squad"
 """MiniLM fine-tuned on SQuAD 2.0 training questions -> answer sentences (vectorstore/models/)."""
 MODEL_CHOICES = {"qa-tuned": TUNED_MODEL_NAME, "minilm": MODEL_NAME}
-DEFAULT_MODEL = "minilm"  # flipped to "qa-tuned" once it ships
+DEFAULT_MODEL = "qa-tuned"
 
 
 @runtime_checkable
@@ -61,7 +61,9 @@ def resolve_model(choice: str | None = None) -> tuple[str, Path]:
                 "`python -m training.finetune_embedder` (training/README.md), or set "
                 f"{ENV_MODEL}=minilm to use the plain all-MiniLM-L6-v2."
             )
-        return TUNED_MODEL_NAME, path
+        # The weights' fingerprint is part of the name the store records, so a store built with
+        # earlier weights of this model is re-embedded rather than mixed with new query vectors.
+        return f"{TUNED_MODEL_NAME}@{_weights_fingerprint(path)[:8]}", path
     path = Path(raw).expanduser()
     if not (path / "config.json").exists():
         raise VectorStoreError(
@@ -142,13 +144,15 @@ def _onnx_cache_dir() -> Path:
 
 
 def _weights_fingerprint(model_dir: Path) -> str:
+    """Changes whenever the weights do: retrained weights of the same size must not reuse a cached
+    ONNX export, nor a store embedded with the old ones. The whole file is hashed (about 0.1 s)."""
     digest = hashlib.sha256()
-    for name in ("config.json", "tokenizer.json", "modules.json"):
+    for name in ("config.json", "tokenizer.json", "modules.json", "model.safetensors"):
         path = model_dir / name
         if path.exists():
-            digest.update(path.read_bytes())
-    weights = model_dir / "model.safetensors"
-    digest.update(str(weights.stat().st_size if weights.exists() else 0).encode())
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
     return digest.hexdigest()[:16]
 
 
