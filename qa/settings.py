@@ -60,7 +60,7 @@ class AnswerSettings:
     max_quote_chars: int = 400
     """Longest quote, in characters (a pair of sentences must fit)."""
     # -- abstention --------------------------------------------------------------
-    abstain_below: float = 0.1
+    abstain_below: float = 0.05
     """Abstain when the calibrated probability that the first quote answers is below this."""
     strong_from: float = 0.7
     """At or above this probability the chat says "strong support"; between the two, "partial"."""
