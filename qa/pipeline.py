@@ -296,6 +296,7 @@ def score_sentences(
     who = ft.asks_who(query.text)
     author = ft.asks_author(query.text)
     words = ft.question_words(query.text)
+    top_doc = snapshot.chunks[ranked[0].chunk_id].doc_id if ranked else ""
 
     def make(chunk_id: str, position: int, span_end: int, dense: float, n: int) -> Candidate:
         chunk = snapshot.chunks[chunk_id]
@@ -305,8 +306,11 @@ def score_sentences(
         cov = coverage(weights, text)
         passage = passage_score.get(chunk_id, 0.0)
         kind = ft.type_match(text, cues, who, words)
-        # The article's own byline (the loader found it), else a "By …" line; never a mere handle.
-        byline = float(author and (text.startswith(doc.byline) if doc.byline else bool(ft.BY_LINE.match(text))))
+        # The byline of the article the question is about (the best passage's), found by the loader
+        # or a "By …" line; never a mere handle, never another article's byline.
+        own = doc.byline if doc.byline else None
+        is_byline = text.startswith(own) if own else bool(ft.BY_LINE.match(text))
+        byline = float(author and doc.doc_id == top_doc and is_byline)
         score = sentence_score(dense, cov, passage, kind, byline, len(text), is_fragment(text), s)
         return Candidate(
             chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline

@@ -388,3 +388,9 @@ def test_an_overlong_sentence_is_cut_to_its_best_clauses_verbatim() -> None:
 def test_headlines_lose_to_sentences() -> None:
     assert pl.is_fragment("Moscow and Havana look to strengthen links") == 1.0
     assert pl.is_fragment("He said it was “strategic.”") == 0.0
+
+
+def test_another_articles_byline_never_answers_who_wrote(fake_reader: FakeReader) -> None:
+    # moscow.txt has no byline; cuba.txt's must not be offered as its author.
+    evidence = engine(fake_reader).evidence("Who wrote the article about Diaz-Canel's state visit to Moscow?")
+    assert all(c.byline == 0.0 for c in evidence.candidates)
