@@ -575,6 +575,20 @@ class ChromaStore:
         # Cosine distance -> similarity, so scores read the same as the model's.
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
+    def query_sentence_keys(self, vector: np.ndarray, k: int) -> list[tuple[str, int, float]]:
+        """The nearest sentences as ``(chunk_id, position, similarity)``: the form readers hand to qa."""
+        out: list[tuple[str, int, float]] = []
+        for sid, score in self.query_sentences(vector, k):
+            chunk_id, _, position = sid.rpartition("/")
+            if chunk_id and position.isdigit():
+                out.append((chunk_id, int(position), score))
+        return out
+
+    def sentence_vectors_by_key(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], np.ndarray]:
+        by_id = {sentence_id(chunk_id, position): (chunk_id, position) for chunk_id, position in keys}
+        found = self.sentence_vectors(list(by_id))
+        return {by_id[sid]: vector for sid, vector in found.items() if sid in by_id}
+
     def sentence_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}

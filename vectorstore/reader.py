@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .chroma_store import sentence_id
 from .index import CorpusIndex, IndexSnapshot
 
 
@@ -39,14 +38,7 @@ class IndexReader:
         return self.index.store.query_chunks(vector, k)
 
     def query_sentences(self, vector: np.ndarray, k: int) -> list[tuple[str, int, float]]:
-        out: list[tuple[str, int, float]] = []
-        for sid, score in self.index.store.query_sentences(vector, k):
-            chunk_id, _, position = sid.rpartition("/")
-            if chunk_id and position.isdigit():
-                out.append((chunk_id, int(position), score))
-        return out
+        return self.index.store.query_sentence_keys(vector, k)
 
     def sentence_vectors(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], np.ndarray]:
-        by_id = {sentence_id(chunk_id, position): (chunk_id, position) for chunk_id, position in keys}
-        found = self.index.store.sentence_vectors(list(by_id))
-        return {by_id[sid]: vector for sid, vector in found.items() if sid in by_id}
+        return self.index.store.sentence_vectors_by_key(keys)

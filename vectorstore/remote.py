@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from .chroma_store import ChromaStore, StoredChunk, sentence_id, validate_collection_name
+from .chroma_store import ChromaStore, StoredChunk, validate_collection_name
 from .config import StoreSettings, open_store
 from .embedding import Embedder
 from .errors import StoreUnavailableError, VectorStoreError
@@ -145,17 +145,10 @@ class StoreReader:
         return self._reach(lambda: self.store.query_chunks(vector, k))
 
     def query_sentences(self, vector: np.ndarray, k: int) -> list[tuple[str, int, float]]:
-        out: list[tuple[str, int, float]] = []
-        for sid, score in self._reach(lambda: self.store.query_sentences(vector, k)):
-            chunk_id, _, position = sid.rpartition("/")
-            if chunk_id and position.isdigit():
-                out.append((chunk_id, int(position), score))
-        return out
+        return self._reach(lambda: self.store.query_sentence_keys(vector, k))
 
     def sentence_vectors(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], np.ndarray]:
-        by_id = {sentence_id(chunk_id, position): (chunk_id, position) for chunk_id, position in keys}
-        found = self._reach(lambda: self.store.sentence_vectors(list(by_id)))
-        return {by_id[sid]: vector for sid, vector in found.items() if sid in by_id}
+        return self._reach(lambda: self.store.sentence_vectors_by_key(keys))
 
 
 def open_store_reader(collection: str, settings: StoreSettings, embedder: Embedder) -> StoreReader:
