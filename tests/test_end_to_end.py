@@ -152,3 +152,20 @@ def test_python_one_liner_and_cli(tmp_path: Path) -> None:
 
     empty = run_cli("ask", "   ", store=store)
     assert empty.returncode == 2 and "type a question" in empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_cli_api_and_chat_give_the_same_answer(default_engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ui.app import ChatApp
+
+    question = "What did Cuba's foreign minister ask Russia for?"
+    engine_answer = default_engine.answer(question).to_dict()
+    cli = run_cli("ask", "--json", question, store=tmp_path / "store")
+    assert cli.returncode == 0, cli.stderr
+    app = ChatApp(default_engine, default_engine.reader.index, upload_dir=tmp_path / "uploads")
+    api = app.api_ask(question)
+    chat = app.respond(question, [], [])
+    for other in (json.loads(cli.stdout), api):
+        assert other["quotes"] == engine_answer["quotes"]
+        assert [p["chunk_id"] for p in other["passages"]] == [p["chunk_id"] for p in engine_answer["passages"]]
+        assert other["confidence"] == engine_answer["confidence"]
+    assert chat.quotes == engine_answer["quotes"]
