@@ -43,6 +43,8 @@ class AppConfig:
     concurrency: int = 4
     # Answer from corpus ``store.collection`` without its folder (no sync, no uploads).
     folderless: bool = False
+    citation_chars: int = 90  # longest entry in the "Open a citation" list
+    context_chars: int = 300  # text shown around a quote in Sources when its passage is not at hand
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,10 @@ class ChatApp:
             question="",
             chat=[*(chat or []), *turn],
             asked=[*(asked or []), {"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}],
-            sources=sources_html(answer, documents),
-            citations=[(f"[{n}] {q.title}"[:90], str(n - 1)) for n, q in enumerate(answer.quotes, 1)],
+            sources=sources_html(answer, documents, self.config.context_chars),
+            citations=[
+                (f"[{n}] {q.title}"[: self.config.citation_chars], str(n - 1)) for n, q in enumerate(answer.quotes, 1)
+            ],
             quotes=[q.to_dict() for q in answer.quotes],
             article=article_html(None),
         )

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from .chroma_store import ChromaStore, DocumentRecord, DocumentWrite, StoredChunk, sentence_id
 from .chunking import DEFAULT_CHUNK_TOKENS, chunk_document
 from .embedding import Embedder
-from .loading import DEFAULT_MAX_FILE_BYTES, FileProblem, load_document, load_folder
+from .loading import DEFAULT_MAX_FILE_BYTES, FileProblem, load_folder
 from .records import Chunk, Document
 
 _ENCODE_SLICE = 256
@@ -117,9 +117,6 @@ class CorpusIndex:
     @property
     def snapshot(self) -> IndexSnapshot:
         return self._snapshot
-
-    def load_file(self, path: Path, source: Source) -> Document:
-        return load_document(path, source.folder, max_bytes=self.max_file_bytes, id_prefix=source.prefix)
 
     def sync(self, *, progress: bool = False) -> SyncReport:
         """Bring the store in line with the folders; return what changed."""
