@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .env import ENV_BACKEND, ENV_MODEL
+from .env import ENV_BACKEND, ENV_DEVICE, ENV_MODEL
 from .errors import VectorStoreError
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -243,6 +243,7 @@ class OnnxEmbedder:
         batch_size: int = 16,
         threads: int | None = None,
         int8: bool = False,
+        device: str = "cpu",
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -260,7 +261,9 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or (os.cpu_count() or 1)
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        # A GPU, when asked for (resolve_device), embeds ingest batches; the CPU stays the fallback.
+        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if device == "cuda" else ["CPUExecutionProvider"]
+        self._session = ort.InferenceSession(str(onnx_file), options, providers=providers)
         config = _read_json(model_dir / "sentence_bert_config.json")
         self.max_tokens = int(str(config.get("max_seq_length", 256)))
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
@@ -272,7 +275,7 @@ class OnnxEmbedder:
         self._lock = threading.Lock()
         self.batch_size = batch_size
         self.dimension = int(self._session.get_outputs()[0].shape[-1] or 384)
-        self.device = "cpu (onnxruntime)"
+        self.device = f"{device} (onnxruntime)"
         self.onnx_path = onnx_file
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -306,6 +309,38 @@ def _read_json(path: Path) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
+def resolve_device(choice: str | None = None, *, backend: str = "onnx") -> str:
+    """``cuda`` or ``cpu`` for ``choice`` / ``CORPUS_QA_DEVICE`` (``auto``, ``cpu`` or ``cuda``).
+
+    ``auto`` takes a GPU only when the backend can use one (onnxruntime's CUDA provider, or torch
+    built with CUDA); nothing requires one. Asking for ``cuda`` without one is an error, not a
+    silent fallback.
+    """
+    raw = (choice or os.environ.get(ENV_DEVICE) or "auto").strip().lower()
+    if raw not in {"auto", "cpu", "cuda"}:
+        raise VectorStoreError(f"{ENV_DEVICE}={raw!r} is not a device: use 'auto', 'cpu' or 'cuda'.")
+    if raw == "cpu":
+        return "cpu"
+    usable = _cuda_usable(backend)
+    if raw == "cuda" and not usable:
+        raise VectorStoreError(
+            f"{ENV_DEVICE}=cuda, but the {backend} backend has no usable CUDA device here: install "
+            "onnxruntime-gpu (or torch with CUDA and CORPUS_QA_BACKEND=torch), or set "
+            f"{ENV_DEVICE}=cpu."
+        )
+    return "cuda" if usable else "cpu"
+
+
+def _cuda_usable(backend: str) -> bool:
+    if backend.startswith("onnx"):
+        import onnxruntime as ort
+
+        return "CUDAExecutionProvider" in ort.get_available_providers()
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
 def default_embedder(model: str | None = None) -> Embedder:
     """The model ``model`` / ``CORPUS_QA_MODEL`` names (default: the tuned one), on the backend
     ``CORPUS_QA_BACKEND`` names: ``onnx`` (default), ``onnx-int8`` (faster, slightly different
@@ -318,9 +353,10 @@ def default_embedder(model: str | None = None) -> Embedder:
         )
     if backend.startswith("onnx"):
         try:
-            return OnnxEmbedder(path, model_name=name, int8=backend == "onnx-int8")
+            device = resolve_device(backend=backend)
+            return OnnxEmbedder(path, model_name=name, int8=backend == "onnx-int8", device=device)
         except ImportError as exc:  # e.g. the onnx package missing for the one-time export
             import warnings
 
             warnings.warn(f"ONNX backend unavailable ({exc}); using sentence-transformers.", stacklevel=2)
-    return SentenceTransformerEmbedder(path, model_name=name)
+    return SentenceTransformerEmbedder(path, model_name=name, device=resolve_device(backend="torch"))

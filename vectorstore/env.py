@@ -13,6 +13,8 @@ ENV_MAX_FILES = "CORPUS_QA_MAX_FILES"
 """Most article files a corpus folder may hold."""
 ENV_BACKEND = "CORPUS_QA_BACKEND"
 """Embedding runtime: onnx (default), onnx-int8 or torch."""
+ENV_DEVICE = "CORPUS_QA_DEVICE"
+"""Where the model runs: auto (default: a CUDA GPU when one is usable, else the CPU), cpu or cuda."""
 ENV_MODEL = "CORPUS_QA_MODEL"
 """Embedding model: qa-tuned (default, shipped) or minilm (the plain bundled all-MiniLM-L6-v2), or a folder."""
 ENV_UPLOAD_DIR = "CORPUS_QA_UPLOAD_DIR"
@@ -31,6 +33,7 @@ ALL = (
     ENV_CHROMA_URL,
     ENV_MAX_FILES,
     ENV_BACKEND,
+    ENV_DEVICE,
     ENV_MODEL,
     ENV_UPLOAD_DIR,
     ENV_AUTH,
