@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -79,6 +80,43 @@ def running_chat(root: Path, *args: str, env: dict[str, str] | None = None) -> I
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+class ChromaServer:
+    """A `chroma run` on a fixed loopback port and data folder, stoppable and restartable."""
+
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+        log = open(self.data / "server.log", "a")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [chroma, "run", "--host", "127.0.0.1", "--port", str(self.port), "--path", str(self.data / "db")],
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1)
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.3)
+        if self.proc.poll() is None:
+            self.proc.kill()
+        raise RuntimeError("chroma run did not start:\n" + (self.data / "server.log").read_text())
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
 
 
 class _CountingHandler(http.server.BaseHTTPRequestHandler):

@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pytest
 from qa.api import open_collection, open_corpus, open_index, open_store_reader
 from tests.conftest import NEWS, REPO
 from tests.fakes import HashingEmbedder
+from tests.helpers import ChromaServer
 from vectorstore import (
     CollectionNotFoundError,
     LeaseLostError,
@@ -197,43 +197,6 @@ def test_a_folderless_chat_lists_articles_and_refuses_uploads(news: Path, store_
 
 
 # -- a real `chroma run` server -------------------------------------------------------------------
-
-
-class ChromaServer:
-    """A `chroma run` on a fixed loopback port and data folder, stoppable and restartable."""
-
-    def __init__(self, data: Path) -> None:
-        from tests.test_server_mode import _free_port
-
-        self.data = data
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-        log = open(self.data / "server.log", "a")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [chroma, "run", "--host", "127.0.0.1", "--port", str(self.port), "--path", str(self.data / "db")],
-            stdout=log,
-            stderr=log,
-        )
-        log.close()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1)
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.3)
-        raise RuntimeError("chroma run did not start:\n" + (self.data / "server.log").read_text())
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

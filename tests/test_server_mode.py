@@ -3,56 +3,24 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import ChromaServer, free_port
 from vectorstore import StoreSettings, StoreUnavailableError, close_client, default_corpus_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    port = _free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    log = open(data / "server.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(data / "db")],
-        stdout=log,
-        stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError((data / "server.log").read_text()) from None
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("chroma run did not start:\n" + (data / "server.log").read_text())
-    yield url
-    close_client(url=url)
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
+    server.start()
+    yield server.url
+    close_client(url=server.url)
+    server.stop()
 
 
 def test_ingest_retrieve_and_answer_through_a_chroma_server(
@@ -81,7 +49,7 @@ def test_unreachable_server_is_a_clear_error() -> None:
     with pytest.raises(StoreUnavailableError, match="chroma run"):
         from vectorstore.chroma_store import open_client
 
-        open_client(url=f"http://127.0.0.1:{_free_port()}")
+        open_client(url=f"http://127.0.0.1:{free_port()}")
 
 
 def test_collection_carrying_an_embedding_function_is_refused(chroma_url, real_embedder) -> None:  # type: ignore[no-untyped-def]
