@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -17,7 +18,6 @@ from .errors import VectorStoreError
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 TUNED_MODEL_NAME = "corpus-qa/minilm-qa-squad"
 """MiniLM fine-tuned on SQuAD 2.0 training questions -> answer sentences (vectorstore/models/)."""
-MODEL_CHOICES = {"qa-tuned": TUNED_MODEL_NAME, "minilm": MODEL_NAME}
 DEFAULT_MODEL = "qa-tuned"
 
 
@@ -145,14 +145,20 @@ def _onnx_cache_dir() -> Path:
 
 def _weights_fingerprint(model_dir: Path) -> str:
     """Changes whenever the weights do: retrained weights of the same size must not reuse a cached
-    ONNX export, nor a store embedded with the old ones. The whole file is hashed (about 0.1 s)."""
+    ONNX export, nor a store embedded with the old ones. The whole file is hashed (about 0.1 s),
+    once per process and file version (the model name and the ONNX cache key both need it)."""
+    files = [model_dir / n for n in ("config.json", "tokenizer.json", "modules.json", "model.safetensors")]
+    stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.exists())
+    return _hash_files(stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _hash_files(stamp: tuple[tuple[str, int, int], ...]) -> str:
     digest = hashlib.sha256()
-    for name in ("config.json", "tokenizer.json", "modules.json", "model.safetensors"):
-        path = model_dir / name
-        if path.exists():
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+    for name, _, _ in stamp:
+        with open(name, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()[:16]
 
 
