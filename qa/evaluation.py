@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from vectorstore.sentences import normalise
 
-from .engine import CorpusQA, check_quotes
+from .engine import CorpusQA, Evidence, check_quotes
 from .errors import QAError, QuoteIntegrityError
 from .lexical import tokenize
 from .protocols import Snapshot
@@ -202,6 +202,15 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     return out
 
 
+def first_candidate_answers(q: EvalQuestion, evidence: Evidence) -> bool:
+    """Whether the engine's first quote — its best candidate, whatever the threshold decides —
+    holds a gold answer and comes from the question's article (False for unanswerable questions)."""
+    best = evidence.candidates[0] if evidence.candidates else None
+    return bool(
+        q.answerable and best is not None and _doc_matches(best.doc_id, q.doc) and contains_answer(best.text, q.answers)
+    )
+
+
 def _doc_matches(doc_id: str, doc: str | None) -> bool:
     return doc is None or Path(doc_id).stem == doc
 
@@ -308,14 +317,7 @@ def evaluate(
         evidence = engine.evidence(q.question, history=list(q.history) or None)
         answer = engine.decide(evidence)
         latency = 1000 * (time.perf_counter() - started)
-        best = evidence.candidates[0] if evidence.candidates else None
-        would_answer = (
-            q.answerable
-            and best is not None
-            and _doc_matches(best.doc_id, q.doc)
-            and contains_answer(best.text, q.answers)
-        )
-        outcomes.append(Outcome(q.qid, q.answerable, answer.confidence, would_answer))
+        outcomes.append(Outcome(q.qid, q.answerable, answer.confidence, first_candidate_answers(q, evidence)))
         try:
             check_quotes(answer.quotes, texts)
             bad = 0
@@ -479,5 +481,6 @@ __all__ = [
     "SystemScores",
     "contains_answer",
     "evaluate",
+    "first_candidate_answers",
     "load_questions",
 ]

@@ -104,14 +104,19 @@ def type_match(text: str, cues: Iterable[re.Pattern[str]], who: bool, words: Col
     return score
 
 
+def stem_prefix(token: str) -> str | None:
+    """The prefix a word sharing ``token``'s stem starts with; None for words too short to stem."""
+    if len(token) < 5:
+        return None
+    return token[:5] if len(token) < 7 else token[: len(token) - 2]
+
+
 def matches(token: str, words: Collection[str]) -> bool:
     """Exact match, or a shared stem of 5+ letters ("america" ~ "american", "negotiate" ~ "negotiations")."""
     if token in words:
         return True
-    if len(token) < 5:
-        return False
-    stem = token[:5] if len(token) < 7 else token[: len(token) - 2]
-    return any(w.startswith(stem) for w in words)
+    stem = stem_prefix(token)
+    return stem is not None and any(w.startswith(stem) for w in words)
 
 
 def key_terms(tokens: Iterable[str]) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ written twice. Nothing here touches storage: inputs come from a
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -308,8 +309,7 @@ def score_sentences(
         kind = ft.type_match(text, cues, who, words)
         # The byline of the article the question is about (the best passage's), found by the loader
         # or a "By …" line; never a mere handle, never another article's byline.
-        own = doc.byline if doc.byline else None
-        is_byline = text.startswith(own) if own else bool(ft.BY_LINE.match(text))
+        is_byline = text.startswith(doc.byline) if doc.byline else bool(ft.BY_LINE.match(text))
         byline = float(author and doc.doc_id == top_doc and is_byline)
         score = sentence_score(dense, cov, passage, kind, byline, len(text), is_fragment(text), s)
         return Candidate(
@@ -445,8 +445,6 @@ def _paragraph_starts(text: str) -> tuple[int, ...]:
 def paragraph_of(text: str, offset: int) -> tuple[int, int]:
     """(paragraph number, paragraph count) of ``offset``: "where in the article" for readers."""
     starts = _paragraph_starts(text)
-    import bisect
-
     return max(bisect.bisect_right(starts, offset), 1), max(len(starts), 1)
 
 
@@ -463,9 +461,8 @@ def decision_features(
     support = ft.key_support(terms, lambda t: _in_corpus(t, lexical))
     best = candidates[0] if candidates else None
     second = candidates[1].score if len(candidates) > 1 else 0.0
-    key_in_best = (
-        ft.key_support(terms, lambda t: ft.matches(t, set(tokenize(best.text)))) if best is not None else 0.0
-    )
+    best_words = set(tokenize(best.text)) if best is not None else set()
+    key_in_best = ft.key_support(terms, lambda t: ft.matches(t, best_words)) if best is not None else 0.0
     # Only the miss is a feature: whether a question asks for a type says nothing by itself.
     asked = bool(ft.type_cues(query.text)) or ft.asks_who(query.text)
     return {
@@ -487,8 +484,8 @@ def decision_features(
 
 
 def _in_corpus(token: str, lexical: LexicalIndex) -> bool:
+    """``features.matches`` against the whole corpus vocabulary."""
     if lexical.document_frequency(token):
         return True
-    if len(token) < 5:
-        return False
-    return lexical.has_prefix(token[:5] if len(token) < 7 else token[: len(token) - 2])
+    stem = ft.stem_prefix(token)
+    return stem is not None and lexical.has_prefix(stem)

@@ -28,7 +28,7 @@ import numpy as np
 
 from qa import CorpusQA, open_index
 from qa.confidence import ConfidenceModel
-from qa.evaluation import EvalQuestion, contains_answer, load_questions
+from qa.evaluation import EvalQuestion, first_candidate_answers, load_questions
 from vectorstore import Embedder, IndexReader, StoreSettings, close_client, default_embedder
 from vectorstore.embedding import TUNED_MODEL_NAME
 
@@ -75,14 +75,7 @@ def examples(
     out = []
     for q in questions:
         evidence = engine.evidence(q.question)
-        first = evidence.candidates[0] if evidence.candidates else None
-        hit = (
-            not off_corpus
-            and q.answerable
-            and first is not None
-            and Path(first.doc_id).stem == q.doc
-            and contains_answer(first.text, q.answers)
-        )
+        hit = not off_corpus and first_candidate_answers(q, evidence)
         out.append((evidence.features, int(hit)))
     return out
 

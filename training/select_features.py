@@ -20,7 +20,7 @@ import numpy as np
 
 from qa import open_corpus
 from qa.confidence import ConfidenceModel
-from qa.evaluation import contains_answer, load_questions
+from qa.evaluation import first_candidate_answers, load_questions
 from vectorstore import StoreSettings, default_embedder
 
 from .fit_confidence import fit_logistic
@@ -54,14 +54,7 @@ def dev_rows(name: str, path: Path, model: str | None, store: Path) -> list[tupl
     out = []
     for q in load_questions(path):
         evidence = engine.evidence(q.question, history=list(q.history) or None)
-        best = evidence.candidates[0] if evidence.candidates else None
-        hit = bool(
-            q.answerable
-            and best is not None
-            and (q.doc is None or Path(best.doc_id).stem == q.doc)
-            and contains_answer(best.text, q.answers)
-        )
-        out.append((evidence.features, q.answerable, hit))
+        out.append((evidence.features, q.answerable, first_candidate_answers(q, evidence)))
     return out
 
 
