@@ -127,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--workdir", type=Path, help="keep each size's corpus and store here and reuse them")
     args = parser.parse_args()
     if not SQUAD.is_dir():
         raise SystemExit(f"needs {SQUAD}")
@@ -145,13 +146,22 @@ def main() -> None:
     rows = []
     stages: dict[tuple[int, str], list[float]] = {}
     for size in [int(s) for s in args.sizes.split(",")]:
-        root = Path(tempfile.mkdtemp(prefix=f"cqa-scale-{size}-"))
-        build_corpus(root / "corpus", size, random.Random(size))
+        root = (
+            args.workdir / str(size) if args.workdir else Path(tempfile.mkdtemp(prefix=f"cqa-scale-{size}-"))
+        )
+        built = root / "built.json"
+        if not built.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            build_corpus(root / "corpus", size, random.Random(size))
         started = time.perf_counter()
         store = open_store(StoreSettings(store_dir=root / "store"), f"scale-{size}", reusing)
-        index = CorpusIndex([Source(root / "corpus")], store, reusing)
+        index = CorpusIndex([Source(root / "corpus")], store, reusing, max_files=10 * size)
         index.sync(progress=True)
         build_s = time.perf_counter() - started
+        if built.exists():
+            build_s = float(json.loads(built.read_text())["build_s"])
+        else:
+            built.write_text(json.dumps({"build_s": build_s}))
         index.embedder = real  # queries use the real model, as users' do
         timed = TimedReader(IndexReader(index))
         engine = CorpusQA(timed)
@@ -194,7 +204,8 @@ def main() -> None:
             p50, p95 = percentiles(timings[name])
             rows.append((n_chunks, name, p50, p95, base50, base95, build_s))
         print(f"{n_chunks} chunks built in {build_s:.0f} s", flush=True)
-        shutil.rmtree(root, ignore_errors=True)
+        if not args.workdir:
+            shutil.rmtree(root, ignore_errors=True)
     print()
     print(
         f"{'chunks':>8} {'call':<9} {'p50 ms':>7} {'p95 ms':>7} {'base p50':>9} {'base p95':>9} {'p50 ratio':>9}"
@@ -205,7 +216,9 @@ def main() -> None:
         )
     print(f"\n{'chunks':>8} {'answer stage':<24} {'p50 ms':>7} {'mean ms':>8}")
     for (n_chunks, stage), values in stages.items():
-        print(f"{n_chunks:>8} {stage:<24} {float(np.percentile(values, 50)):7.1f} {float(np.mean(values)):8.1f}")
+        print(
+            f"{n_chunks:>8} {stage:<24} {float(np.percentile(values, 50)):7.1f} {float(np.mean(values)):8.1f}"
+        )
     print(
         "\nbaseline: sentence-transformers encode of the question + Chroma dense top-5 (no lexical side,"
         f" no sentence ranking); warm, same machine, the same {len(questions)} SQuAD questions."

@@ -25,6 +25,7 @@ from vectorstore import (
     open_store,
 )
 from vectorstore import open_store_reader as _open_store_reader
+from vectorstore.snapshot import RevisionCache, TextCache
 
 from .confidence import ConfidenceModel
 from .engine import CorpusQA
@@ -65,14 +66,17 @@ def open_corpus(
     progress: bool = False,
 ) -> CorpusQA:
     """Index ``corpus`` (default: the shipped articles) and return its engine."""
-    index = open_index(corpus, uploads=uploads, store=store, embedder=embedder, rebuild=rebuild, progress=progress)
+    index = open_index(
+        corpus, uploads=uploads, store=store, embedder=embedder, rebuild=rebuild, progress=progress
+    )
     return engine_over(index, settings)
 
 
 def engine_over(index: CorpusIndex, settings: AnswerSettings | None = None) -> CorpusQA:
     """An engine reading ``index``, with the confidence model fitted for its embedding model."""
     model = ConfidenceModel.for_embedder(index.embedder.model_name)
-    return CorpusQA(IndexReader(index), settings, confidence_model=model)
+    index_dir = index.cache.root if index.cache is not None else None
+    return CorpusQA(IndexReader(index), settings, confidence_model=model, index_dir=index_dir)
 
 
 def open_store_reader(
@@ -97,7 +101,8 @@ def open_collection(
     """The engine over corpus ``collection`` read from the store alone (no folder, no sync)."""
     reader = open_store_reader(collection, store=store, embedder=embedder)
     model = ConfidenceModel.for_embedder(reader.embedder.model_name)
-    return CorpusQA(reader, settings, confidence_model=model)
+    index_dir = reader.cache.root if reader.cache is not None else None
+    return CorpusQA(reader, settings, confidence_model=model, index_dir=index_dir)
 
 
 def open_index(
@@ -123,7 +128,8 @@ def open_index(
         name = f"{name[:52]}-uploads"
     store_settings = (store or StoreSettings()).resolved()
     model = embedder or shared_embedder()
-    chroma = open_store(store_settings, store_settings.collection or name, model, reset=rebuild)
+    collection = store_settings.collection or name
+    chroma = open_store(store_settings, collection, model, reset=rebuild)
     index = CorpusIndex(
         sources,
         chroma,
@@ -132,6 +138,8 @@ def open_index(
         max_file_bytes=store_settings.max_file_bytes,
         chunk_vectors=store_settings.chunk_vectors,
         max_files=store_settings.max_files,
+        cache=RevisionCache(store_settings.index_root(collection)),
+        texts=TextCache(store_settings.text_cache_chars),
     )
     index.sync(progress=progress)
     return index

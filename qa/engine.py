@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 import threading
+import uuid
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from . import pipeline as pl
 from .confidence import ConfidenceModel, support_level
@@ -41,11 +47,15 @@ class CorpusQA:
         settings: AnswerSettings | None = None,
         *,
         confidence_model: ConfidenceModel | None = None,
+        index_dir: Path | None = None,
     ) -> None:
         self.reader = reader
         self.settings = settings or AnswerSettings()
         self.confidence_model = confidence_model or ConfidenceModel.load()
+        # Per-revision folders where the BM25 index is kept between processes; None: memory only.
+        self.index_dir = index_dir
         self._lexical_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="corpus-qa-query")
         self._lexical: tuple[str, LexicalIndex] | None = None
 
     # -- public -------------------------------------------------------------------
@@ -61,6 +71,7 @@ class CorpusQA:
         snapshot = self.reader.snapshot
         query = pl.build_query(question, history, self.settings, self.reader.embed)
         ranked = self._rank(snapshot, query, max(k, self.settings.candidates))
+        snapshot.warm([r.chunk_id for r in ranked[:k]])
         return [pl.make_passage(snapshot, r) for r in ranked[:k]]
 
     def evidence(self, question: str, *, history: object = None) -> Evidence:
@@ -68,12 +79,23 @@ class CorpusQA:
         s = self.settings
         snapshot = self.reader.snapshot
         query = pl.build_query(question, history, s, self.reader.embed)
+        # The sentence query does not depend on the chunk ranking: it runs meanwhile (both are
+        # mostly waiting on Chroma), so an answer costs about one query's latency, not two.
+        pending = (
+            self._pool.submit(self.reader.query_sentences, query.vector, s.sentence_candidates)
+            if snapshot.chunks
+            else None
+        )
         ranked = self._rank(snapshot, query, s.candidates)
         lexical = self.lexical(snapshot)
         candidates: list[pl.Candidate] = []
         hits: list[tuple[str, int, float]] = []
-        if ranked:
-            hits = self.reader.query_sentences(query.vector, s.sentence_candidates)
+        if ranked and pending is not None:
+            hits = pending.result()
+            # One fetch for every article the candidates come from (texts may live in the store).
+            snapshot.warm(
+                [r.chunk_id for r in ranked] + [cid for cid, _, _ in hits if cid in snapshot.chunks]
+            )
             keys = pl.sentence_keys(snapshot, ranked, hits, s)
             vectors = self.reader.sentence_vectors(keys)
             candidates = pl.score_sentences(snapshot, query, ranked, keys, vectors, lexical, s)
@@ -114,12 +136,25 @@ class CorpusQA:
         return replace(answer, text=answer_markdown(answer))
 
     def lexical(self, snapshot: Snapshot) -> LexicalIndex:
-        """The BM25 index of ``snapshot``'s chunks, built once per revision."""
+        """The BM25 index of ``snapshot``'s chunks: built once per revision, kept in ``index_dir``."""
         with self._lexical_lock:
             if self._lexical is None or self._lexical[0] != snapshot.revision:
-                ids = list(snapshot.chunk_order)
-                self._lexical = (snapshot.revision, LexicalIndex(ids, [snapshot.chunks[i].text for i in ids]))
+                folder = self._lexical_folder(snapshot)
+                index = LexicalIndex.load(folder) if folder is not None else None
+                if index is None:
+                    index = LexicalIndex(list(snapshot.chunk_order), snapshot.chunk_texts())
+                    if folder is not None:
+                        _save_atomically(index, folder)
+                self._lexical = (snapshot.revision, index)
             return self._lexical[1]
+
+    def _lexical_folder(self, snapshot: Snapshot) -> Path | None:
+        if self.index_dir is None or snapshot.revision in {"", "empty"}:
+            return None
+        # The chunk list is part of the key: a snapshot that serves a subset of a revision's
+        # chunks (an article unreadable right now) never reuses the whole revision's index.
+        digest = hashlib.sha256("\n".join(snapshot.chunk_order).encode()).hexdigest()[:16]
+        return self.index_dir / snapshot.revision / f"lexical-{digest}"
 
     # -- stages that read storage ---------------------------------------------------
 
@@ -133,6 +168,16 @@ class CorpusQA:
         ]
         lexical = self.lexical(snapshot).search(query.parts, depth)
         return pl.fuse(dense, lexical, self.settings)
+
+
+def _save_atomically(index: LexicalIndex, folder: Path) -> None:
+    """Write into a temporary folder, then rename it into place; a failure only costs a rebuild later."""
+    tmp = folder.parent / f".tmp-{uuid.uuid4().hex}"
+    try:
+        index.save(tmp)
+        os.replace(tmp, folder)
+    except OSError:  # read-only or full disk, or another process saved it first
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def check_quotes(quotes: Iterable[Quote], documents: Mapping[str, str]) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import json
 import math
 import re
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -148,6 +150,10 @@ STOPWORDS = frozenset(
 )
 
 
+# Bump when tokenizing or what is saved changes: indexes saved before are then rebuilt.
+LEXICAL_VERSION = 1
+
+
 def _stem(token: str) -> str:
     """A light, predictable stemmer: possessives and regular plurals only."""
     for suffix in ("'s", "’s"):
@@ -171,23 +177,65 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 over a fixed list of chunk texts, with document frequencies kept for IDF."""
+    """BM25 over a fixed list of chunk texts, with document frequencies kept for IDF.
 
-    def __init__(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+    ``save`` / ``load`` keep it on disk (bm25s's arrays, memory-mapped when
+    loaded), so a process starting at a revision another one indexed does
+    not tokenize the corpus again.
+    """
+
+    def __init__(self, ids: Sequence[str], texts: Iterable[str]) -> None:
         import bm25s
 
-        self.ids = list(ids)
         tokens = [tokenize(t) for t in texts]
-        self._bm25 = bm25s.BM25()
-        self._empty = not any(tokens)  # bm25s cannot index a corpus without a single word
+        if len(tokens) != len(ids):
+            raise ValueError(f"{len(ids)} ids but {len(tokens)} texts")
+        bm25 = bm25s.BM25()
+        if any(tokens):  # bm25s cannot index a corpus without a single word
+            bm25.index(tokens, show_progress=False)
+        self._setup(list(ids), bm25, empty=not any(tokens))
+
+    def _setup(self, ids: list[str], bm25: Any, *, empty: bool) -> None:
+        self.ids = ids
+        self._bm25 = bm25
+        self._empty = empty
+        self.size = len(ids)
+        if empty:
+            self._df: dict[str, int] = {}
+        else:
+            # A token's document frequency is its column's count of stored scores (all positive).
+            counts = np.diff(np.asarray(bm25.scores["indptr"]))
+            self._df = {t: int(counts[c]) for t, c in bm25.vocab_dict.items() if t and c < len(counts)}
+        self._vocabulary = sorted(self._df)
+
+    def save(self, folder: Path) -> None:
+        """Write the index into ``folder`` (created; replaced whole by the caller)."""
+        folder.mkdir(parents=True, exist_ok=True)
         if not self._empty:
-            self._bm25.index(tokens, show_progress=False)
-        df: Counter[str] = Counter()
-        for toks in tokens:
-            df.update(set(toks))
-        self._df = df
-        self._vocabulary = sorted(df)
-        self.size = len(tokens)
+            self._bm25.save(str(folder / "bm25"), show_progress=False)
+        meta = {"version": LEXICAL_VERSION, "empty": self._empty, "ids": self.ids}
+        (folder / "lexical.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex | None:
+        """The index saved in ``folder``; None when absent, partial or of another version."""
+        import bm25s
+
+        try:
+            meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
+            if meta.get("version") != LEXICAL_VERSION:
+                return None
+            empty = bool(meta["empty"])
+            bm25 = (
+                bm25s.BM25()
+                if empty
+                else bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
+            )
+            index = cls.__new__(cls)
+            index._setup([str(i) for i in meta["ids"]], bm25, empty=empty)
+            return index
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def has_prefix(self, prefix: str) -> bool:
         """Whether any indexed word starts with ``prefix`` (stem-aware lookups)."""

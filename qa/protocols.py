@@ -8,7 +8,7 @@ fakes (``tests/fakes.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -39,6 +39,14 @@ class Snapshot(Protocol):
 
     @property
     def chunk_order(self) -> tuple[str, ...]: ...
+
+    def warm(self, chunk_ids: Iterable[str]) -> None:
+        """Make these chunks' article texts ready at once (one round trip where texts live in the store)."""
+        ...
+
+    def chunk_texts(self) -> Iterator[str]:
+        """Every chunk's text in ``chunk_order``, in one pass (to build the lexical index)."""
+        ...
 
 
 # A quotable sentence is named by ``(chunk_id, position)``: the position-th sentence

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from vectorstore.records import Document
 
@@ -83,7 +83,9 @@ def answer_html(answer: Answer) -> str:
             if answer.closest
             else ""
         )
-        return f'<div class="cqa-answer"><p class="cqa-none">{_e(NOT_IN_ARTICLES)}</p>{support}{closest}</div>'
+        return (
+            f'<div class="cqa-answer"><p class="cqa-none">{_e(NOT_IN_ARTICLES)}</p>{support}{closest}</div>'
+        )
     quotes = "".join(
         f'<blockquote class="cqa-quote" data-n="{n}"><span class="cqa-qtext">{_e(q.text)}</span> '
         f'<button class="cqa-cite" value="{_e(_target(q))}" title="Open the article at this quote">[{n}]</button> '
@@ -161,8 +163,6 @@ def article_html(doc: Document | None, quote: Quote | None = None) -> str:
     )
 
 
-def articles_table(documents: Mapping[str, Document], chunk_counts: Mapping[str, int]) -> list[list[object]]:
-    return [
-        [doc.title, doc.byline or "", doc.doc_id, chunk_counts.get(doc.doc_id, 0)]
-        for doc in sorted(documents.values(), key=lambda d: d.doc_id)
-    ]
+def articles_table(catalog: Iterable[tuple[str, str, str | None, int]]) -> list[list[object]]:
+    """Rows for the articles list from ``(doc_id, title, byline, chunk count)``, by doc id."""
+    return [[title, byline or "", doc_id, count] for doc_id, title, byline, count in sorted(catalog)]

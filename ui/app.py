@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,8 @@ from typing import Any
 from qa import Answer, CorpusQA, QAError, Quote, open_index
 from qa.api import engine_over, open_collection
 from qa.render import answer_html, article_html, articles_table, question_html, sources_html
-from vectorstore import CorpusIndex, IndexSnapshot, StoreSettings, VectorStoreError, default_corpus_dir
+from vectorstore import CorpusIndex, Document, StoreSettings, VectorStoreError, default_corpus_dir
+from vectorstore.index import Snapshot
 
 from .auth import ENV_AUTH, LoginGuard, auth_from_env
 from .errors import UIError
@@ -72,7 +72,12 @@ class ChatApp:
     """
 
     def __init__(
-        self, engine: CorpusQA, index: CorpusIndex | None, *, upload_dir: Path, config: AppConfig | None = None
+        self,
+        engine: CorpusQA,
+        index: CorpusIndex | None,
+        *,
+        upload_dir: Path,
+        config: AppConfig | None = None,
     ) -> None:
         self.engine = engine
         self.index = index
@@ -86,10 +91,10 @@ class ChatApp:
         return build(self)
 
     @property
-    def snapshot(self) -> IndexSnapshot:
+    def snapshot(self) -> Snapshot:
         if self.index is not None:
             return self.index.snapshot
-        return self.engine.reader.snapshot  # type: ignore[return-value]  # a StoreReader's IndexSnapshot
+        return self.engine.reader.snapshot  # type: ignore[return-value]  # a StoreReader's StoreSnapshot
 
     # -- answers -------------------------------------------------------------------
 
@@ -98,7 +103,13 @@ class ChatApp:
         try:
             return self.engine.answer(question).to_dict()
         except (QAError, VectorStoreError) as exc:
-            return {"question": str(question)[:200], "error": str(exc), "quotes": [], "abstained": True, "text": ""}
+            return {
+                "question": str(question)[:200],
+                "error": str(exc),
+                "quotes": [],
+                "abstained": True,
+                "text": "",
+            }
 
     def respond(self, message: str, chat: list[dict[str, Any]], asked: list[dict[str, str]]) -> ChatView:
         """One chat turn: one pipeline run gives the message, the Sources panel and the citations."""
@@ -106,10 +117,11 @@ class ChatApp:
 
         try:
             answer: Answer = self.engine.answer(message, history=list(asked or []) or None)
+            # The Sources panel reads the articles the answer drew on (their texts fetched with it).
+            sources = sources_html(answer, self.snapshot.documents, self.config.context_chars)
         except (QAError, VectorStoreError) as exc:
             gr.Warning(str(exc))
             return ChatView()
-        documents = self.snapshot.documents
         turn = [
             {"role": "user", "content": question_html(answer.question)},
             {"role": "assistant", "content": answer_html(answer)},
@@ -117,10 +129,15 @@ class ChatApp:
         return ChatView(
             question="",
             chat=[*(chat or []), *turn],
-            asked=[*(asked or []), {"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}],
-            sources=sources_html(answer, documents, self.config.context_chars),
+            asked=[
+                *(asked or []),
+                {"role": "user", "content": answer.question},
+                {"role": "assistant", "content": answer.text},
+            ],
+            sources=sources,
             citations=[
-                (f"[{n}] {q.title}"[: self.config.citation_chars], str(n - 1)) for n, q in enumerate(answer.quotes, 1)
+                (f"[{n}] {q.title}"[: self.config.citation_chars], str(n - 1))
+                for n, q in enumerate(answer.quotes, 1)
             ],
             quotes=[q.to_dict() for q in answer.quotes],
             article=article_html(None),
@@ -131,13 +148,23 @@ class ChatApp:
         if choice is None or not quotes:
             return article_html(None)
         quote = Quote(**quotes[int(choice)])
-        return article_html(self.snapshot.documents.get(quote.doc_id), quote)
+        return article_html(self._document(quote.doc_id), quote)
+
+    def _document(self, doc_id: str) -> Document | None:
+        """The article, its text fetched from the store when needed; None (and a warning) when it cannot be."""
+        try:
+            return self.snapshot.documents.get(doc_id)
+        except VectorStoreError as exc:
+            import gradio as gr
+
+            gr.Warning(str(exc))
+            return None
 
     def open_target(self, target: str) -> str:
         """The article a clicked ``[n]`` names, as ``{"doc", "start", "end"}`` from the page (untrusted)."""
         try:
             data = json.loads(target)
-            doc = self.snapshot.documents.get(str(data["doc"]))
+            doc = self._document(str(data["doc"]))
             start, end = int(data["start"]), int(data["end"])
         except (ValueError, KeyError, TypeError):
             return article_html(None)
@@ -149,9 +176,7 @@ class ChatApp:
     # -- corpus --------------------------------------------------------------------
 
     def corpus_rows(self) -> list[list[object]]:
-        snapshot = self.snapshot
-        counts = Counter(c.doc_id for c in snapshot.chunks.values())
-        return articles_table(snapshot.documents, counts)
+        return articles_table(self.snapshot.catalog())
 
     def store_line(self) -> str:
         store = self.index.store if self.index is not None else self.engine.reader

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,15 +87,29 @@ class DocumentRecord:
     source_index: int
     chunk_count: int
     text: str = ""
+    # The file's size and modification time when it was read: the manifest that lets a sync skip
+    # reading and hashing an unchanged file. -1: not recorded (a store from before the manifest).
+    size: int = -1
+    mtime_ns: int = -1
 
     @classmethod
-    def of(cls, doc: Document, *, relative_path: str, source_index: int, chunk_count: int) -> DocumentRecord:
+    def of(
+        cls,
+        doc: Document,
+        *,
+        relative_path: str,
+        source_index: int,
+        chunk_count: int,
+        stat: tuple[int, int] = (-1, -1),
+    ) -> DocumentRecord:
         return cls(doc.doc_id, doc.title, doc.byline, doc.content_hash, relative_path, source_index,
-                   chunk_count, doc.text)  # fmt: skip
+                   chunk_count, doc.text, stat[0], stat[1])  # fmt: skip
 
     def document(self) -> Document:
         """The :class:`Document` a reader serves; ``source_path`` is the path relative to its folder."""
-        return Document(self.doc_id, self.title, self.byline, self.text, self.content_hash, self.relative_path)
+        return Document(
+            self.doc_id, self.title, self.byline, self.text, self.content_hash, self.relative_path
+        )
 
     def order(self) -> tuple[int, tuple[str, ...]]:
         """The writer's order: by source, then as ``sorted(paths)`` orders paths (part by part)."""
@@ -474,7 +488,11 @@ class ChromaStore:
                 "corpus-qa refuses it. Use another collection or store, or rebuild with --rebuild."
             )
         found = collection.metadata or {}
-        stale = [(key[len(_META_PREFIX) :], found.get(key), want) for key, want in self._expected.items() if found.get(key) != want]
+        stale = [
+            (key[len(_META_PREFIX) :], found.get(key), want)
+            for key, want in self._expected.items()
+            if found.get(key) != want
+        ]
         if stale and self.read_only:
             what = ", ".join(f"{key} {have!r} (this reader uses {want!r})" for key, have, want in stale)
             raise StoreMismatchError(
@@ -529,6 +547,8 @@ class ChromaStore:
                         source_index=int(meta["source_index"]),
                         chunk_count=int(meta["chunk_count"]),
                         text=str(bodies[i]) if bodies else "",
+                        size=int(meta.get("size", -1)),
+                        mtime_ns=int(meta.get("mtime_ns", -1)),
                     )
                 )
         return out
@@ -536,27 +556,43 @@ class ChromaStore:
     def count(self) -> int:
         return int(self._chunks.count())
 
-    def stored_chunks(self) -> list[StoredChunk]:
-        """Every chunk's stored metadata, in pages (large stores)."""
+    def document_count(self) -> int:
+        return int(self._documents.count())
+
+    def stored_chunks(self, doc_ids: Sequence[str] | None = None) -> list[StoredChunk]:
+        """Every chunk's stored metadata, in pages (large stores); only ``doc_ids``' chunks when given."""
         out: list[StoredChunk] = []
+        if doc_ids is not None:
+            for batch in _batches(list(dict.fromkeys(doc_ids)), 500):
+                got = self._chunks.get(where={"doc_id": {"$in": list(batch)}}, include=["metadatas"])
+                out.extend(
+                    _stored_chunk(cid, meta)
+                    for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+                )
+            return out
         total = self.count()
         page = max(1, min(self._max_batch, 5000))
         for offset in range(0, total, page):
             got = self._chunks.get(include=["metadatas"], limit=page, offset=offset)
-            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                out.append(
-                    StoredChunk(
-                        chunk_id=cid,
-                        doc_id=str(meta["doc_id"]),
-                        doc_hash=str(meta["doc_hash"]),
-                        index=int(meta["index"]),
-                        start=int(meta["start"]),
-                        end=int(meta["end"]),
-                        sentences=tuple(Span(int(s), int(e)) for s, e in json.loads(str(meta["sentences"]))),
-                        chunk_count=int(meta.get("chunk_count", -1)),
-                    )
-                )
+            out.extend(
+                _stored_chunk(cid, meta) for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+            )
         return out
+
+    def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The stored texts of ``doc_ids`` (those that are stored), in one call per batch."""
+        out: dict[str, str] = {}
+        for batch in _batches(list(dict.fromkeys(doc_ids)), self._max_batch):
+            got = self._documents.get(ids=list(batch), include=["documents"])
+            out.update((i, str(t)) for i, t in zip(got["ids"], got.get("documents") or [], strict=True))
+        return out
+
+    def chunk_texts(self) -> Iterator[tuple[str, str]]:
+        """Every stored chunk's ``(id, text)``, in pages (building a lexical index)."""
+        page = max(1, min(self._max_batch, 5000))
+        for offset in range(0, self.count(), page):
+            got = self._chunks.get(include=["documents"], limit=page, offset=offset)
+            yield from ((i, str(t)) for i, t in zip(got["ids"], got.get("documents") or [], strict=True))
 
     def query_chunks(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         return self._query(self._chunks, vector, k)
@@ -678,6 +714,8 @@ class ChromaStore:
                 "relative_path": r.relative_path,
                 "source_index": r.source_index,
                 "chunk_count": r.chunk_count,
+                "size": r.size,
+                "mtime_ns": r.mtime_ns,
             }
             if r.byline is not None:  # Chroma metadata has no None: a missing key is "no byline"
                 meta["byline"] = r.byline
@@ -725,6 +763,19 @@ class ChromaStore:
         stale = [i for i in got["ids"] if i not in keep_set]
         for batch in _batches(stale, self._max_batch):
             collection.delete(ids=list(batch))
+
+
+def _stored_chunk(cid: str, meta: Mapping[str, Any]) -> StoredChunk:
+    return StoredChunk(
+        chunk_id=cid,
+        doc_id=str(meta["doc_id"]),
+        doc_hash=str(meta["doc_hash"]),
+        index=int(meta["index"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        sentences=tuple(Span(int(s), int(e)) for s, e in json.loads(str(meta["sentences"]))),
+        chunk_count=int(meta.get("chunk_count", -1)),
+    )
 
 
 def sentence_id(chunk_id: str, position: int) -> str:
@@ -782,7 +833,10 @@ class WriteLease:
     # -- the record ----------------------------------------------------------------
 
     def _metadata(self) -> dict[str, Any]:
-        return {f"{_META_PREFIX}holder": self.holder, f"{_META_PREFIX}expires": float(self._clock() + self.ttl_s)}
+        return {
+            f"{_META_PREFIX}holder": self.holder,
+            f"{_META_PREFIX}expires": float(self._clock() + self.ttl_s),
+        }
 
     def current(self) -> tuple[str, float] | None:
         """``(holder, expires)`` of the lease in the store now, or None when there is none."""
@@ -791,7 +845,9 @@ class WriteLease:
         except Exception as exc:
             if _not_found(exc):
                 return None
-            raise StoreUnavailableError(f"Cannot read the write lease of {self.corpus!r} in {self.location}: {exc}") from exc
+            raise StoreUnavailableError(
+                f"Cannot read the write lease of {self.corpus!r} in {self.location}: {exc}"
+            ) from exc
         return str(meta.get(f"{_META_PREFIX}holder", "?")), float(meta.get(f"{_META_PREFIX}expires", 0.0))
 
     def _create(self) -> bool:
@@ -801,7 +857,9 @@ class WriteLease:
         except Exception as exc:
             if self.current() is not None:  # someone else's creation won
                 return False
-            raise StoreUnavailableError(f"Cannot take the write lease of {self.corpus!r} in {self.location}: {exc}") from exc
+            raise StoreUnavailableError(
+                f"Cannot take the write lease of {self.corpus!r} in {self.location}: {exc}"
+            ) from exc
 
     def _refuse(self, holder: str, expires: float) -> StoreInUseError:
         left = max(0.0, expires - self._clock())

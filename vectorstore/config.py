@@ -22,9 +22,10 @@ from .chroma_store import (
 )
 from .chunking import CHUNKER_VERSION, DEFAULT_CHUNK_TOKENS
 from .embedding import Embedder
-from .env import ENV_CHROMA_URL, ENV_STORE_DIR
+from .env import ENV_CHROMA_URL, ENV_INDEX_DIR, ENV_STORE_DIR, env_path
 from .errors import StoreDamagedError, StoreReadOnlyError, StoreUnavailableError
 from .loading import DEFAULT_MAX_FILE_BYTES, check_corpus_folder, resolve_max_files
+from .snapshot import DEFAULT_TEXT_CACHE_CHARS
 
 DEFAULT_COLLECTION = "corpus-qa-default"
 
@@ -76,6 +77,27 @@ class StoreSettings:
     # A writer on a Chroma server holds the corpus's lease this long past each renewal (renewed
     # every third of it); a crashed writer's lease is taken over after it.
     lease_ttl_s: float = 60.0
+    # Where per-revision indexes (the layout of chunks and offsets, the BM25 index) are kept so a
+    # start at a known revision loads them instead of rebuilding: None: CORPUS_QA_INDEX_DIR, else
+    # beside the embedded store, or the user cache folder for a Chroma server.
+    index_dir: Path | None = None
+    # Most characters of article text a process keeps cached; texts are fetched from the store.
+    text_cache_chars: int = DEFAULT_TEXT_CACHE_CHARS
+
+    def index_root(self, collection: str) -> Path:
+        """This corpus's per-revision index folder."""
+        s = self.resolved()
+        if s.index_dir is not None:
+            base = s.index_dir
+        elif s.chroma_url:
+            from platformdirs import user_cache_dir
+
+            server = hashlib.sha1(s.chroma_url.encode(), usedforsecurity=False).hexdigest()[:12]
+            base = Path(user_cache_dir("corpus-qa", appauthor=False)) / "indexes" / server
+        else:
+            assert s.store_dir is not None
+            base = s.store_dir / "corpus-qa-indexes"
+        return base / collection
 
     def resolved(self) -> StoreSettings:
         """Fill unset fields from ``CORPUS_QA_STORE_DIR`` / ``CORPUS_QA_CHROMA_URL`` /
@@ -87,6 +109,7 @@ class StoreSettings:
             store_dir = Path(env_dir) if env_dir else default_store_dir()
         return replace(
             self,
+            index_dir=self.index_dir or env_path(ENV_INDEX_DIR),
             chroma_url=url,
             store_dir=Path(store_dir).expanduser() if store_dir else None,
             max_files=resolve_max_files(self.max_files),
@@ -98,7 +121,12 @@ class StoreSettings:
 
 
 def open_store(
-    settings: StoreSettings, collection: str, embedder: Embedder, *, reset: bool = False, read_only: bool = False
+    settings: StoreSettings,
+    collection: str,
+    embedder: Embedder,
+    *,
+    reset: bool = False,
+    read_only: bool = False,
 ) -> ChromaStore:
     """Open (or create) a corpus's collections, repairing only what is really damaged.
 

@@ -9,6 +9,8 @@ ENV_STORE_DIR = "CORPUS_QA_STORE_DIR"
 """Embedded Chroma folder (default: the user data dir)."""
 ENV_CHROMA_URL = "CORPUS_QA_CHROMA_URL"
 """A Chroma server instead of the folder."""
+ENV_INDEX_DIR = "CORPUS_QA_INDEX_DIR"
+"""Where per-revision indexes (chunk layout, BM25) are kept (default: beside the store, or the user cache)."""
 ENV_MAX_FILES = "CORPUS_QA_MAX_FILES"
 """Most article files a corpus folder may hold."""
 ENV_BACKEND = "CORPUS_QA_BACKEND"
@@ -31,6 +33,7 @@ ENV_UPLOAD_CACHE_S = "CORPUS_QA_UPLOAD_CACHE_S"
 ALL = (
     ENV_STORE_DIR,
     ENV_CHROMA_URL,
+    ENV_INDEX_DIR,
     ENV_MAX_FILES,
     ENV_BACKEND,
     ENV_DEVICE,

@@ -72,3 +72,7 @@ class CollectionNotFoundError(VectorStoreError):
 
 class LeaseLostError(StoreInUseError):
     """A writer's lease on a shared store was taken over while it was writing."""
+
+
+class StoreChangedError(StoreUnavailableError):
+    """An article changed in the store after the snapshot answering the question was loaded."""

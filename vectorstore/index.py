@@ -8,8 +8,9 @@ queries never see a half-applied update.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,8 +20,10 @@ from tqdm import tqdm
 from .chroma_store import ChromaStore, DocumentRecord, DocumentWrite, StoredChunk, sentence_id
 from .chunking import DEFAULT_CHUNK_TOKENS, chunk_document
 from .embedding import Embedder
-from .loading import DEFAULT_MAX_FILE_BYTES, FileProblem, load_folder
+from .errors import UnreadableFileError
+from .loading import DEFAULT_MAX_FILE_BYTES, FileProblem, load_document, scan_folder
 from .records import Chunk, Document
+from .snapshot import EMPTY_REVISION, Layout, RevisionCache, StoreSnapshot, TextCache, read_layout
 
 _ENCODE_SLICE = 256
 _WRITE_BATCH_RECORDS = 4000
@@ -67,6 +70,35 @@ class IndexSnapshot:
     chunk_order: tuple[str, ...]
     problems: tuple[FileProblem, ...] = field(default=())
 
+    def catalog(self) -> list[tuple[str, str, str | None, int]]:
+        """``(doc_id, title, byline, chunk count)`` of every article."""
+        counts = dict.fromkeys(self.documents, 0)
+        for chunk in self.chunks.values():
+            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        return [(d.doc_id, d.title, d.byline, counts[d.doc_id]) for d in self.documents.values()]
+
+    def warm(self, chunk_ids: Iterable[str]) -> None:
+        """Texts are in memory: nothing to fetch."""
+
+    def chunk_texts(self) -> Iterator[str]:
+        return (self.chunks[c].text for c in self.chunk_order)
+
+
+Snapshot = IndexSnapshot | StoreSnapshot
+
+
+@dataclass(frozen=True)
+class _File:
+    """An article file found by the scan, before it is read: where it is and its stat (the manifest)."""
+
+    doc_id: str
+    source_index: int
+    relative_path: str
+    path: Path
+    root: Path
+    prefix: str
+    stat: tuple[int, int]  # size, mtime_ns
+
 
 @dataclass
 class _Plan:
@@ -76,10 +108,13 @@ class _Plan:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     to_write: list[Document] = field(default_factory=list)
-    kept_chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+    # Articles kept as stored: their record (updated when the file's stat or place changed) and chunks.
+    kept: dict[str, tuple[DocumentRecord, list[StoredChunk]]] = field(default_factory=dict)
     backfill: list[DocumentRecord] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     stored: set[str] = field(default_factory=set)
+    # The store holds records the layout does not (an interrupted write): every write replaces.
+    untidy: bool = False
 
     @property
     def writes(self) -> bool:
@@ -87,7 +122,13 @@ class _Plan:
 
 
 class CorpusIndex:
-    """Keeps a Chroma store in line with one or more article folders."""
+    """Keeps a Chroma store in line with one or more article folders.
+
+    A sync reads and hashes only the files whose size or modification time
+    differ from what the store recorded (the manifest); the snapshot it
+    publishes holds the layout of chunks and offsets, and fetches article
+    texts from the store through a bounded cache.
+    """
 
     def __init__(
         self,
@@ -99,6 +140,8 @@ class CorpusIndex:
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         chunk_vectors: str = "mean",
         max_files: int | None = None,
+        cache: RevisionCache | None = None,
+        texts: TextCache | None = None,
     ) -> None:
         if chunk_vectors not in {"mean", "encode"}:
             raise ValueError("chunk_vectors must be 'mean' or 'encode'")
@@ -110,12 +153,14 @@ class CorpusIndex:
         # Article files per folder; None: CORPUS_QA_MAX_FILES or the default, read at each sync.
         self.max_files = max_files
         self.chunk_vectors = chunk_vectors
+        self.cache = cache
+        self.texts = texts if texts is not None else TextCache()
         self._write_lock = threading.Lock()
-        self._snapshot = IndexSnapshot(revision="", documents={}, chunks={}, chunk_order=())
+        self._snapshot: Snapshot = IndexSnapshot(revision="", documents={}, chunks={}, chunk_order=())
         self.last_report = SyncReport()
 
     @property
-    def snapshot(self) -> IndexSnapshot:
+    def snapshot(self) -> Snapshot:
         return self._snapshot
 
     def sync(self, *, progress: bool = False) -> SyncReport:
@@ -124,102 +169,150 @@ class CorpusIndex:
             self.last_report = self._sync(progress)
             return self.last_report
 
-    def _sync(self, progress: bool) -> SyncReport:
-        documents: dict[str, Document] = {}
-        origin: dict[str, tuple[int, str]] = {}  # doc id -> (source index, path in that folder)
+    def _scan(self, progress: bool) -> tuple[list[_File], list[FileProblem]]:
+        files: dict[str, _File] = {}
         problems: list[FileProblem] = []
         for position, source in enumerate(self.sources):
-            docs, probs = load_folder(
-                source.folder,
-                max_bytes=self.max_file_bytes,
-                id_prefix=source.prefix,
-                max_files=self.max_files,
-                progress=progress,
-            )
-            problems.extend(probs)
-            for doc in docs:
-                if doc.doc_id not in documents:
-                    documents[doc.doc_id] = doc
-                    origin[doc.doc_id] = (position, doc.doc_id[len(source.prefix) :])
+            scan = scan_folder(source.folder, max_files=self.max_files, progress=progress)
+            problems.extend(FileProblem(f"{source.prefix}{p.path}", p.reason, p.kind) for p in scan.problems)
+            root = source.folder.expanduser().resolve()
+            for path in scan.paths:
+                rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+                doc_id = f"{source.prefix}{rel}"
+                try:
+                    st = os.stat(path, follow_symlinks=False)
+                    stat = (int(st.st_size), int(st.st_mtime_ns))
+                except OSError:
+                    stat = (-1, -1)  # reading it reports what is wrong
+                if doc_id not in files:
+                    files[doc_id] = _File(doc_id, position, rel, path, root, source.prefix, stat)
+        return list(files.values()), problems
 
-        plan = self._plan(documents, origin, problems)
+    def _sync(self, progress: bool) -> SyncReport:
+        files, problems = self._scan(progress)
+        read: dict[str, Document | None] = {}  # files read this sync (None: unreadable), read once
+        revision, base = read_layout(self.store, self.store.current_revision(), self.cache)
+        plan = self._plan(files, base, problems, read, progress)
         if plan.writes and self.store.shared:
             # A shared server: take the corpus's write lease, then plan again, since another
             # writer may have changed the store between our first look and the lease.
             with self.store.write_lease() as lease:
-                plan = self._plan(documents, origin, problems)
+                revision, base = read_layout(self.store, self.store.current_revision(), self.cache)
+                plan = self._plan(files, base, problems, read, progress)
                 self.store.active_lease = lease
                 try:
-                    return self._apply(plan, documents, origin, problems, progress)
+                    return self._apply(plan, files, revision, read, problems, progress)
                 finally:
                     self.store.active_lease = None
-        return self._apply(plan, documents, origin, problems, progress)
+        return self._apply(plan, files, revision, read, problems, progress)
+
+    def _read(
+        self, f: _File, read: dict[str, Document | None], problems: list[FileProblem]
+    ) -> Document | None:
+        if f.doc_id not in read:
+            try:
+                read[f.doc_id] = load_document(
+                    f.path, f.root, max_bytes=self.max_file_bytes, id_prefix=f.prefix
+                )
+            except UnreadableFileError as exc:
+                read[f.doc_id] = None
+                problems.append(FileProblem(f.doc_id, exc.reason))
+        return read[f.doc_id]
 
     def _plan(
-        self, documents: Mapping[str, Document], origin: Mapping[str, tuple[int, str]], problems: list[FileProblem]
+        self,
+        files: Sequence[_File],
+        base: Layout,
+        problems: list[FileProblem],
+        read: dict[str, Document | None],
+        progress: bool,
     ) -> _Plan:
         """What must be written, kept, backfilled and removed to bring the store in line."""
-        stored: dict[str, list[StoredChunk]] = {}
-        for sc in self.store.stored_chunks():
-            stored.setdefault(sc.doc_id, []).append(sc)
-        records = {r.doc_id: r for r in self.store.stored_documents()}
+        plan = _Plan()
+        rows = {r.doc_id: row for row, r in enumerate(base.documents)}
+        plan.untidy = self.store.count() != len(base.chunk_ids)
+        # Chunks the layout does not account for (an interrupted write, a store from before article
+        # records): read once, so complete ones get their record back without re-embedding.
+        loose: dict[str, list[StoredChunk]] = {}
+        if plan.untidy:
+            for sc in self.store.stored_chunks():
+                if sc.doc_id not in rows:
+                    loose.setdefault(sc.doc_id, []).append(sc)
+        to_read = []
+        for f in files:
+            row = rows.get(f.doc_id)
+            have = base.documents[row] if row is not None else None
+            if have is not None and have.size >= 0 and (have.size, have.mtime_ns) == f.stat and \
+                    (have.relative_path, have.source_index) == (f.relative_path, f.source_index):  # fmt: skip
+                plan.unchanged.append(f.doc_id)  # the manifest says unchanged: not read, not hashed
+                plan.kept[f.doc_id] = (have, base.stored_chunks(row))  # type: ignore[arg-type]
+            else:
+                to_read.append(f)
+        for f in tqdm(
+            to_read, desc="Reading", unit="file", disable=not progress or len(to_read) < 50, leave=False
+        ):
+            doc = self._read(f, read, problems)
+            if doc is None:
+                continue
+            row = rows.get(f.doc_id)
+            have = base.documents[row] if row is not None else None
+            if have is not None and row is not None and have.content_hash == doc.content_hash:
+                plan.unchanged.append(f.doc_id)
+                # Same text: record the file's new stat (and place) alone, no re-embedding.
+                record = DocumentRecord.of(doc, relative_path=f.relative_path, source_index=f.source_index,
+                                           chunk_count=have.chunk_count, stat=f.stat)  # fmt: skip
+                plan.backfill.append(record)
+                plan.kept[f.doc_id] = (replace(record, text=""), base.stored_chunks(row))
+            elif have is None and _complete(loose.get(f.doc_id, []), doc.content_hash):
+                plan.unchanged.append(f.doc_id)
+                chunks = sorted(loose[f.doc_id], key=lambda c: c.index)
+                record = DocumentRecord.of(doc, relative_path=f.relative_path, source_index=f.source_index,
+                                           chunk_count=len(chunks), stat=f.stat)  # fmt: skip
+                plan.backfill.append(record)
+                plan.kept[f.doc_id] = (replace(record, text=""), chunks)
+            else:
+                (plan.updated if have is not None else plan.added).append(f.doc_id)
+                plan.to_write.append(doc)
         # What was stored for an article that cannot be read now, or that sits in a folder that
         # cannot be listed now, is kept; links and special files are not articles, so not kept.
         unreadable = {p.path for p in problems if p.kind == "unreadable"}
         unlisted = tuple(p.path for p in problems if p.kind == "folder")
-
-        plan = _Plan()
-        for doc_id, doc in documents.items():
-            old = stored.get(doc_id)
-            have = records.get(doc_id)
-            if old and _complete(old, doc.content_hash):
-                plan.unchanged.append(doc_id)
-                plan.kept_chunks[doc_id] = _rebuild_chunks(doc, old)
-                want = DocumentRecord.of(doc, relative_path=origin[doc_id][1], source_index=origin[doc_id][0],
-                                         chunk_count=len(old))  # fmt: skip
-                if have != replace(want, text=""):
-                    # Chunks complete, article record missing or stale (a store from before records,
-                    # or a kill between chunks and record): write the record alone, no re-embedding.
-                    plan.backfill.append(want)
-            elif not old and have is not None and have.chunk_count == 0 and have.content_hash == doc.content_hash:
-                plan.unchanged.append(doc_id)  # an article with no quotable sentence, already recorded
-                plan.kept_chunks[doc_id] = []
-            else:
-                (plan.updated if old or have else plan.added).append(doc_id)
-                plan.to_write.append(doc)
-        plan.stored = set(stored) | set(records)
-        plan.removed = [
-            d
-            for d in [*stored, *(r for r in records if r not in stored)]
-            if d not in documents and d not in unreadable and not d.startswith(unlisted)
-        ]
+        present = {f.doc_id for f in files}
+        stored = set(rows)
+        if plan.untidy:  # records and chunks the layout left out: of interrupted writes
+            stored |= {r.doc_id for r in self.store.stored_documents()} | set(loose)
+        plan.stored = stored
+        plan.removed = sorted(
+            d for d in stored if d not in present and d not in unreadable and not d.startswith(unlisted)
+        )
         return plan
 
     def _apply(
         self,
         plan: _Plan,
-        documents: Mapping[str, Document],
-        origin: Mapping[str, tuple[int, str]],
+        files: Sequence[_File],
+        revision: str,
+        read: Mapping[str, Document | None],
         problems: list[FileProblem],
         progress: bool,
     ) -> SyncReport:
-        written = self._write(plan.to_write, plan.kept_chunks, progress, plan.stored, origin)
+        origin = {f.doc_id: f for f in files}
+        written = self._write(plan.to_write, plan, progress, origin)
         if plan.backfill:
             self.store.write_document_records(plan.backfill)
         for doc_id in plan.removed:
             self.store.delete_document(doc_id)
-        revision = self.store.bump_revision() if plan.writes else self.store.revision
-
-        all_chunks = [
-            c for doc_id in documents for c in sorted(plan.kept_chunks.get(doc_id, []), key=lambda c: c.index)
-        ]
-        self._snapshot = IndexSnapshot(
-            revision=revision,
-            documents=dict(documents),
-            chunks={c.chunk_id: c for c in all_chunks},
-            chunk_order=tuple(c.chunk_id for c in all_chunks),
-            problems=tuple(problems),
-        )
+        if plan.writes:
+            revision = self.store.bump_revision()
+        records = sorted((record for record, _ in plan.kept.values()), key=lambda r: r.order())
+        layout = Layout.build(records, {doc_id: chunks for doc_id, (_, chunks) in plan.kept.items()})
+        if self.cache is not None and revision != EMPTY_REVISION:
+            self.cache.save_layout(revision, layout)
+        for doc in read.values():  # what this sync read is likely asked about first
+            if doc is not None and doc.doc_id in plan.kept:
+                self.texts.put((doc.doc_id, doc.content_hash), doc.text)
+        roots = [source.folder.expanduser().resolve() for source in self.sources]
+        self._snapshot = StoreSnapshot(revision, layout, self.store, self.texts, tuple(problems), roots=roots)
         return SyncReport(
             added=tuple(plan.added),
             updated=tuple(plan.updated),
@@ -232,12 +325,11 @@ class CorpusIndex:
     def _write(
         self,
         docs: list[Document],
-        kept: dict[str, list[Chunk]],
+        plan: _Plan,
         progress: bool,
-        stored: Collection[str],
-        origin: Mapping[str, tuple[int, str]],
+        origin: Mapping[str, _File],
     ) -> int:
-        """Chunk, embed and store ``docs``; record their chunks in ``kept``."""
+        """Chunk, embed and store ``docs``; record them and their chunks in ``plan.kept``."""
         if not docs:
             return 0
         per_doc = [chunk_document(d, self.embedder.count_tokens, max_tokens=self.chunk_tokens) for d in docs]
@@ -267,17 +359,23 @@ class CorpusIndex:
             else:
                 doc_chunks = _mean_vectors(doc_sentences, [len(c.sentences) for c in chunks])
             where = origin[doc.doc_id]
-            record = DocumentRecord.of(doc, relative_path=where[1], source_index=where[0], chunk_count=len(chunks))
+            record = DocumentRecord.of(doc, relative_path=where.relative_path, source_index=where.source_index,
+                                       chunk_count=len(chunks), stat=where.stat)  # fmt: skip
             if chunks:
-                replaces = doc.doc_id in stored
+                replaces = plan.untidy or doc.doc_id in plan.stored
                 pending.append(
-                    DocumentWrite(doc.doc_id, doc.content_hash, chunks, doc_chunks, doc_sentences, replaces, record)
+                    DocumentWrite(
+                        doc.doc_id, doc.content_hash, chunks, doc_chunks, doc_sentences, replaces, record
+                    )
                 )
                 pending_records += n_sent
             else:
                 self.store.delete_document(doc.doc_id)
                 self.store.write_document_records([record])
-            kept[doc.doc_id] = chunks
+            plan.kept[doc.doc_id] = (
+                replace(record, text=""),
+                [_stored(c, doc.content_hash, len(chunks)) for c in chunks],
+            )
             s_at += n_sent
             c_at += len(chunks)
             # Several documents per Chroma call: per-document calls made storing the slowest step.
@@ -320,27 +418,16 @@ def _mean_vectors(sentence_vectors: np.ndarray, sizes: list[int]) -> np.ndarray:
     return out
 
 
-def _complete(stored: list[StoredChunk], content_hash: str) -> bool:
-    """Every chunk of the current text is stored, and nothing else (an interrupted write is not)."""
-    if any(sc.doc_hash != content_hash for sc in stored):
+def _complete(stored: Sequence[StoredChunk], content_hash: str) -> bool:
+    """Every chunk of this text is stored, and nothing else (an interrupted write is not)."""
+    if not stored or any(sc.doc_hash != content_hash for sc in stored):
         return False
-    expected = stored[0].chunk_count
-    return sorted(sc.index for sc in stored) == list(range(expected))
+    return sorted(sc.index for sc in stored) == list(range(stored[0].chunk_count))
 
 
-def _rebuild_chunks(doc: Document, stored: list[StoredChunk]) -> list[Chunk]:
-    return [
-        Chunk(
-            chunk_id=sc.chunk_id,
-            doc_id=doc.doc_id,
-            index=sc.index,
-            start=sc.start,
-            end=sc.end,
-            text=doc.text[sc.start : sc.end],
-            sentences=sc.sentences,
-        )
-        for sc in sorted(stored, key=lambda s: s.index)
-    ]
+def _stored(chunk: Chunk, content_hash: str, chunk_count: int) -> StoredChunk:
+    return StoredChunk(chunk.chunk_id, chunk.doc_id, content_hash, chunk.index, chunk.start, chunk.end,
+                       chunk.sentences, chunk_count)  # fmt: skip
 
 
-__all__ = ["CorpusIndex", "IndexSnapshot", "Source", "SyncReport", "sentence_id"]
+__all__ = ["CorpusIndex", "IndexSnapshot", "Snapshot", "Source", "SyncReport", "sentence_id"]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .index import CorpusIndex, IndexSnapshot
+from .index import CorpusIndex, Snapshot
 
 
 class IndexReader:
@@ -28,7 +28,7 @@ class IndexReader:
         return self.index.store.name
 
     @property
-    def snapshot(self) -> IndexSnapshot:
+    def snapshot(self) -> Snapshot:
         return self.index.snapshot
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

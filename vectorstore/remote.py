@@ -21,18 +21,13 @@ from typing import TypeVar
 
 import numpy as np
 
-from .chroma_store import ChromaStore, StoredChunk, validate_collection_name
+from .chroma_store import ChromaStore, validate_collection_name
 from .config import StoreSettings, open_store
 from .embedding import Embedder
 from .errors import StoreUnavailableError, VectorStoreError
-from .index import IndexSnapshot, _rebuild_chunks
-from .records import Chunk, Document
+from .snapshot import RevisionCache, StoreSnapshot, TextCache, read_layout
 
 T = TypeVar("T")
-
-# A revision read that changes under the loader (an ingest finished meanwhile) is read again;
-# past this many tries the last read is served and the next poll catches up.
-_LOAD_TRIES = 3
 
 
 class StoreReader:
@@ -46,9 +41,13 @@ class StoreReader:
         staleness_s: float = 10.0,
         retry_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        cache: RevisionCache | None = None,
+        texts: TextCache | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
+        self.cache = cache
+        self.texts = texts if texts is not None else TextCache()
         self.staleness_s = max(0.0, float(staleness_s))
         self.retry_s = retry_s
         self._clock = clock
@@ -66,7 +65,7 @@ class StoreReader:
         return self.store.name
 
     @property
-    def snapshot(self) -> IndexSnapshot:
+    def snapshot(self) -> StoreSnapshot:
         """The newest snapshot, at most ``staleness_s`` old; the last good one while the store is down."""
         if self._clock() >= self._next_poll and self._refreshing.acquire(blocking=False):
             try:
@@ -96,32 +95,9 @@ class StoreReader:
         self.problem = why
         self._next_poll = self._clock() + min(self.retry_s, self.staleness_s)
 
-    def _load(self, revision: str) -> IndexSnapshot:
-        for _ in range(_LOAD_TRIES):
-            records = self.store.stored_documents(texts=True)
-            stored = self.store.stored_chunks()
-            now = self.store.current_revision()
-            if now == revision:
-                break
-            revision = now  # an ingest finished while we read: read its revision instead
-        by_doc: dict[str, list[StoredChunk]] = {}
-        for sc in stored:
-            by_doc.setdefault(sc.doc_id, []).append(sc)
-        documents: dict[str, Document] = {}
-        chunks: list[Chunk] = []
-        for record in sorted(records, key=lambda r: r.order()):
-            mine = [sc for sc in by_doc.get(record.doc_id, []) if sc.doc_hash == record.content_hash]
-            if sorted(sc.index for sc in mine) != list(range(record.chunk_count)):
-                continue  # being written right now: not stored until complete (the next revision has it)
-            doc = record.document()
-            documents[doc.doc_id] = doc
-            chunks.extend(_rebuild_chunks(doc, mine))
-        return IndexSnapshot(
-            revision=revision,
-            documents=documents,
-            chunks={c.chunk_id: c for c in chunks},
-            chunk_order=tuple(c.chunk_id for c in chunks),
-        )
+    def _load(self, revision: str) -> StoreSnapshot:
+        revision, layout = read_layout(self.store, revision, self.cache)
+        return StoreSnapshot(revision, layout, self.store, self.texts)
 
     # -- queries -----------------------------------------------------------------
 
@@ -156,7 +132,13 @@ def open_store_reader(collection: str, settings: StoreSettings, embedder: Embedd
     s = settings.resolved()
     store = open_store(s, validate_collection_name(collection), embedder, read_only=True)
     try:
-        return StoreReader(store, embedder, staleness_s=s.staleness_s)
+        return StoreReader(
+            store,
+            embedder,
+            staleness_s=s.staleness_s,
+            cache=RevisionCache(s.index_root(store.name)),
+            texts=TextCache(s.text_cache_chars),
+        )
     except VectorStoreError:
         raise
     except Exception as exc:
