@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qa import CorpusQA
 from vectorstore import CorpusIndex, IndexReader, Source, StoreSettings, default_embedder, open_store
@@ -119,6 +120,28 @@ def build_corpus(folder: Path, target_chunks: int, rng: random.Random) -> None:
         )
 
 
+def build_through_server(root: Path, size: int, embedder: ReusingEmbedder) -> tuple[float, float, float, float]:
+    """The same corpus written through a fresh `chroma run`: (embedded s, server s, embedded GiB, server GiB)."""
+    from bench_reader import folder_size, start_server
+
+    from vectorstore.chroma_store import close_client
+
+    data = root / "server-store"
+    shutil.rmtree(data, ignore_errors=True)
+    server, url = start_server(data)
+    try:
+        started = time.perf_counter()
+        store = open_store(StoreSettings(chroma_url=url), f"scale-{size}", embedder)
+        CorpusIndex([Source(root / "corpus")], store, embedder, max_files=10 * size).sync(progress=True)
+        server_s = time.perf_counter() - started
+        close_client(url=url)
+    finally:
+        server.terminate()
+        server.wait(timeout=120)
+    embedded_s = float(json.loads((root / "built.json").read_text())["build_s"])
+    return embedded_s, server_s, folder_size(root / "store") / 2**30, folder_size(data) / 2**30
+
+
 def percentiles(values: list[float]) -> tuple[float, float]:
     return float(np.percentile(values, 50)), float(np.percentile(values, 95))
 
@@ -128,6 +151,17 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--workdir", type=Path, help="keep each size's corpus and store here and reuse them")
+    parser.add_argument(
+        "--readers",
+        action="store_true",
+        help="after building, measure folder-less readers (embedded and chroma run) with bench_reader.py; needs --workdir",
+    )
+    parser.add_argument("--build-only", action="store_true", help="build (or reuse) the stores, measure nothing")
+    parser.add_argument(
+        "--server-build",
+        action="store_true",
+        help="also time the same build through a `chroma run` server (a fresh data folder), beside the embedded one",
+    )
     args = parser.parse_args()
     if not SQUAD.is_dir():
         raise SystemExit(f"needs {SQUAD}")
@@ -144,6 +178,7 @@ def main() -> None:
 
     st_model = SentenceTransformer(str(bundled_model_path()), device="cpu")
     rows = []
+    server_rows: list[tuple[int, float, float, float, float]] = []
     stages: dict[tuple[int, str], list[float]] = {}
     for size in [int(s) for s in args.sizes.split(",")]:
         root = (
@@ -153,15 +188,31 @@ def main() -> None:
         if not built.exists():
             shutil.rmtree(root, ignore_errors=True)
             build_corpus(root / "corpus", size, random.Random(size))
-        started = time.perf_counter()
-        store = open_store(StoreSettings(store_dir=root / "store"), f"scale-{size}", reusing)
-        index = CorpusIndex([Source(root / "corpus")], store, reusing, max_files=10 * size)
-        index.sync(progress=True)
-        build_s = time.perf_counter() - started
-        if built.exists():
-            build_s = float(json.loads(built.read_text())["build_s"])
-        else:
-            built.write_text(json.dumps({"build_s": build_s}))
+        if not (built.exists() and (args.readers or args.build_only)):
+            started = time.perf_counter()
+            store = open_store(StoreSettings(store_dir=root / "store"), f"scale-{size}", reusing)
+            index = CorpusIndex([Source(root / "corpus")], store, reusing, max_files=10 * size)
+            index.sync(progress=True)
+            build_s = time.perf_counter() - started
+            if built.exists():
+                build_s = float(json.loads(built.read_text())["build_s"])
+            else:
+                built.write_text(json.dumps({"build_s": build_s}))
+        if args.server_build:
+            server_rows.append((size, *build_through_server(root, size, reusing)))
+        if args.readers:
+            import subprocess
+
+            from vectorstore.chroma_store import close_client
+
+            close_client(path=root / "store")  # the readers open the folder themselves
+            subprocess.run(
+                [sys.executable, str(Path(__file__).with_name("bench_reader.py")), "--workdir", str(args.workdir),
+                 "--size", str(size), "--questions", str(args.questions)],
+                check=True,
+            )  # fmt: skip
+        if args.build_only or args.readers:
+            continue
         index.embedder = real  # queries use the real model, as users' do
         timed = TimedReader(IndexReader(index))
         engine = CorpusQA(timed)
@@ -206,6 +257,12 @@ def main() -> None:
         print(f"{n_chunks} chunks built in {build_s:.0f} s", flush=True)
         if not args.workdir:
             shutil.rmtree(root, ignore_errors=True)
+    if server_rows:
+        print(f"\n{'size':>8} {'embedded build s':>17} {'server build s':>15} {'ratio':>6} {'embedded GiB':>13} {'server GiB':>11}")
+        for size, emb_s, srv_s, emb_gb, srv_gb in server_rows:
+            print(f"{size:>8} {emb_s:17.0f} {srv_s:15.0f} {srv_s / emb_s:6.2f} {emb_gb:13.2f} {srv_gb:11.2f}")
+    if not rows:
+        return
     print()
     print(
         f"{'chunks':>8} {'call':<9} {'p50 ms':>7} {'p95 ms':>7} {'base p50':>9} {'base p95':>9} {'p50 ratio':>9}"

@@ -209,3 +209,15 @@ def test_a_saved_lexical_index_scores_exactly_as_a_built_one(tmp_path: Path) -> 
     assert loaded.has_prefix("hav") and not loaded.has_prefix("zz")
     (tmp_path / "lex" / "lexical.json").write_text('{"version": -1}')
     assert LexicalIndex.load(tmp_path / "lex") is None
+
+
+def test_a_corpus_folder_given_as_a_relative_path_is_read(
+    news: Path, store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(news.parent)
+    index = open_index(
+        Path("news"), store=StoreSettings(store_dir=store_dir, collection="news"), embedder=HashingEmbedder()
+    )
+    assert not index.last_report.problems and set(index.last_report.added) == set(NEWS)
+    assert set(index.snapshot.documents) == set(NEWS)
+    assert index.snapshot.documents["cuba.txt"].source_path == str((news / "cuba.txt").resolve())

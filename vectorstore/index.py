@@ -175,9 +175,9 @@ class CorpusIndex:
         for position, source in enumerate(self.sources):
             scan = scan_folder(source.folder, max_files=self.max_files, progress=progress)
             problems.extend(FileProblem(f"{source.prefix}{p.path}", p.reason, p.kind) for p in scan.problems)
-            root = source.folder.expanduser().resolve()
+            root = source.folder.expanduser()  # as the scan (and load_document) see it, maybe relative
             for path in scan.paths:
-                rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+                rel = path.relative_to(root).as_posix()
                 doc_id = f"{source.prefix}{rel}"
                 try:
                     st = os.stat(path, follow_symlinks=False)
@@ -311,7 +311,7 @@ class CorpusIndex:
         for doc in read.values():  # what this sync read is likely asked about first
             if doc is not None and doc.doc_id in plan.kept:
                 self.texts.put((doc.doc_id, doc.content_hash), doc.text)
-        roots = [source.folder.expanduser().resolve() for source in self.sources]
+        roots = [source.folder.expanduser().resolve() for source in self.sources]  # source_path: absolute
         self._snapshot = StoreSnapshot(revision, layout, self.store, self.texts, tuple(problems), roots=roots)
         return SyncReport(
             added=tuple(plan.added),
