@@ -370,8 +370,8 @@ def _best_clauses(candidate: Candidate, weights: Mapping[str, float], s: AnswerS
     if best is None:
         return candidate
     value, a, b = best
-    score = candidate.score + s.lexical_weight * (value - candidate.coverage)
-    return replace(candidate, start=candidate.start + a, end=candidate.start + b, text=text[a:b], coverage=value, score=score)
+    cut = replace(candidate, start=candidate.start + a, end=candidate.start + b, text=text[a:b], coverage=value)
+    return replace(cut, score=rescore(cut, s))
 
 
 def pick_quotes(
