@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# Per-revision indexes (by default beside an embedded store, or in the user cache folder for a
+# server) go to the session's own folder, so tests never write into the user's cache.
+os.environ["CORPUS_QA_INDEX_DIR"] = tempfile.mkdtemp(prefix="corpus-qa-test-indexes-")
 
 from tests.fakes import FakeReader
 

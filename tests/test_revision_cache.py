@@ -221,3 +221,17 @@ def test_a_corpus_folder_given_as_a_relative_path_is_read(
     assert not index.last_report.problems and set(index.last_report.added) == set(NEWS)
     assert set(index.snapshot.documents) == set(NEWS)
     assert index.snapshot.documents["cuba.txt"].source_path == str((news / "cuba.txt").resolve())
+
+
+def test_index_folders_default_beside_the_store_or_in_the_user_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CORPUS_QA_INDEX_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    embedded = StoreSettings(store_dir=tmp_path / "store").index_root("news")
+    assert embedded == tmp_path / "store" / "corpus-qa-indexes" / "news"
+    served = StoreSettings(chroma_url="http://10.0.0.5:8000").index_root("news")
+    assert served.is_relative_to(tmp_path / "cache" / "corpus-qa" / "indexes") and served.name == "news"
+    assert served != StoreSettings(chroma_url="http://10.0.0.6:8000").index_root("news")
+    monkeypatch.setenv("CORPUS_QA_INDEX_DIR", str(tmp_path / "mine"))
+    assert StoreSettings(store_dir=tmp_path / "store").index_root("news") == tmp_path / "mine" / "news"
