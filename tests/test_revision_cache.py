@@ -235,3 +235,18 @@ def test_index_folders_default_beside_the_store_or_in_the_user_cache(
     assert served != StoreSettings(chroma_url="http://10.0.0.6:8000").index_root("news")
     monkeypatch.setenv("CORPUS_QA_INDEX_DIR", str(tmp_path / "mine"))
     assert StoreSettings(store_dir=tmp_path / "store").index_root("news") == tmp_path / "mine" / "news"
+
+
+def test_lexical_search_returns_the_top_k_of_a_full_sort() -> None:
+    rng = random.Random(11)
+    words = [f"w{i}" for i in range(40)]
+    for trial in range(20):
+        texts = [" ".join(rng.choices(words, k=rng.randint(0, 15))) for _ in range(rng.randint(1, 80))]
+        index = LexicalIndex([f"c{i}" for i in range(len(texts))], texts)
+        parts = [(rng.sample(words, 2), 1.0), (rng.sample(words, 1), 0.5)]
+        total = sum(w * index.scores(t) for t, w in parts)
+        expected = sorted(((f"c{i}", float(v)) for i, v in enumerate(total) if v > 0), key=lambda x: -x[1])
+        k = rng.randint(1, 12)
+        got = index.search(parts, k)
+        assert [round(v, 4) for _, v in got] == [round(v, 4) for _, v in expected[:k]], trial
+        assert {i for i, _ in got} <= {i for i, _ in expected}

@@ -12,6 +12,7 @@ instead of reading every chunk record back from Chroma.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -323,6 +324,8 @@ class StoreSnapshot:
         self._chunk_row = {cid: i for i, cid in enumerate(layout.chunk_ids)}
         self.documents: Mapping[str, Document] = _Documents(self)
         self.chunks: Mapping[str, Chunk] = _Chunks(self)
+        # A question reads each candidate chunk many times: built once, kept while recently used.
+        self._chunk = functools.lru_cache(maxsize=4096)(self._build_chunk)
 
     @property
     def revision(self) -> str:
@@ -391,7 +394,7 @@ class StoreSnapshot:
             path = str(self._roots[r.source_index] / r.relative_path)
         return Document(r.doc_id, r.title, r.byline, self._text(row), r.content_hash, path)
 
-    def _chunk(self, row: int) -> Chunk:
+    def _build_chunk(self, row: int) -> Chunk:
         layout = self.layout
         doc_row = int(layout.chunk_doc[row])
         start, end = (int(v) for v in layout.chunk_span[row])
@@ -439,6 +442,8 @@ class RevisionCache:
     def save_layout(self, revision: str, layout: Layout) -> None:
         """Keep ``layout``; never raises (a read-only or full disk only costs the next start time)."""
         try:
+            if (self.folder(revision) / "layout").is_dir():
+                return  # saved already (by this process at an earlier start, or by another one)
             self.root.mkdir(parents=True, exist_ok=True)
             tmp = self.root / f".tmp-{uuid.uuid4().hex}"
             layout.save(tmp)
