@@ -163,6 +163,8 @@ def main() -> None:
         help="also time the same build through a `chroma run` server (a fresh data folder), beside the embedded one",
     )
     args = parser.parse_args()
+    if (args.readers or args.server_build) and args.workdir is None:
+        parser.error("--readers and --server-build need --workdir (the stores are kept there)")
     if not SQUAD.is_dir():
         raise SystemExit(f"needs {SQUAD}")
     questions = [

@@ -46,6 +46,16 @@ NEWS = {
 
 
 @pytest.fixture
+def news(tmp_path: Path) -> Path:
+    """A corpus folder holding the two NEWS articles."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, text in NEWS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
 def fake_reader() -> FakeReader:
     """Two small news articles behind an in-memory reader: no model, no Chroma."""
     return FakeReader(NEWS)

@@ -45,15 +45,6 @@ QUESTIONS = [
 ]
 
 
-@pytest.fixture
-def news(tmp_path: Path) -> Path:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    for name, text in NEWS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
-
-
 class FakeClock:
     def __init__(self) -> None:
         self.now = 1000.0

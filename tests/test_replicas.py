@@ -64,9 +64,9 @@ def ingest_command(folder: Path, url: str, collection: str) -> list[str]:
     ]
 
 
-def ingest(folder: Path, url: str, collection: str) -> subprocess.CompletedProcess[str]:
+def run_ingest(folder: Path, url: str, collection: str) -> subprocess.CompletedProcess[str]:
     """``corpus-qa ingest FOLDER --chroma-url URL --collection NAME`` as a job of its own."""
-    done = subprocess.run(
+    return subprocess.run(
         ingest_command(folder, url, collection),
         cwd=REPO,
         env=ENV,
@@ -74,6 +74,10 @@ def ingest(folder: Path, url: str, collection: str) -> subprocess.CompletedProce
         text=True,
         timeout=300,
     )
+
+
+def ingest(folder: Path, url: str, collection: str) -> subprocess.CompletedProcess[str]:
+    done = run_ingest(folder, url, collection)
     assert done.returncode == 0, done.stderr
     return done
 
@@ -206,14 +210,7 @@ def test_a_second_writer_is_refused_while_the_first_ingest_runs(
             )
             assert time.monotonic() < deadline, "the first ingest never took the lease:\n" + log.read_text()
             time.sleep(0.1)
-        second = subprocess.run(
-            ingest_command(bulk, url, collection),
-            cwd=REPO,
-            env=ENV,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        second = run_ingest(bulk, url, collection)
         still_running = first.poll() is None
         assert first.wait(timeout=300) == 0, log.read_text()
     finally:

@@ -31,15 +31,6 @@ QUESTIONS = [
 ]
 
 
-@pytest.fixture
-def news(tmp_path: Path) -> Path:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    for name, text in NEWS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
-
-
 def _answers(engine: CorpusQA) -> list[tuple[tuple[str, int, int, str], ...]]:
     return [tuple((q.doc_id, q.start, q.end, q.text) for q in engine.answer(x).quotes) for x in QUESTIONS]
 

@@ -16,6 +16,7 @@ import functools
 import json
 import os
 import shutil
+import sys
 import threading
 import uuid
 from collections import OrderedDict
@@ -179,6 +180,8 @@ class LayoutSource(Protocol):
 # A revision read that changes under the loader (an ingest finished meanwhile) is read again;
 # past this many tries the last read is served and the next poll catches up.
 _LOAD_TRIES = 3
+# Past this many chunks, reading a layout takes seconds: say what is happening.
+_SAY_LOADING_FROM = 20_000
 
 
 def read_layout(store: LayoutSource, revision: str, cache: RevisionCache | None = None) -> tuple[str, Layout]:
@@ -198,6 +201,14 @@ def read_layout(store: LayoutSource, revision: str, cache: RevisionCache | None 
             len(cached.documents),
         ):
             return revision, cached
+    total = store.count()
+    if total >= _SAY_LOADING_FROM:
+        print(
+            f"corpus-qa: reading the layout of {total:,} chunks from the store (revision {revision[:8]}) and "
+            "building its BM25 index; saved for later starts, so this happens once per revision and machine.",
+            file=sys.stderr,
+            flush=True,
+        )
     for _ in range(_LOAD_TRIES):
         records = store.stored_documents()
         stored = store.stored_chunks()
