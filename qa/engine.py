@@ -92,12 +92,13 @@ class CorpusQA:
         hits: list[tuple[str, int, float]] = []
         if ranked and pending is not None:
             hits = pending.result()
-            # One fetch for every article the candidates come from (texts may live in the store).
-            snapshot.warm(
-                [r.chunk_id for r in ranked] + [cid for cid, _, _ in hits if cid in snapshot.chunks]
-            )
             keys = pl.sentence_keys(snapshot, ranked, hits, s)
+            # One fetch for every article the candidates come from (texts may live in the store),
+            # beside the fetch of their sentence vectors: neither needs the other.
+            chunk_ids = [r.chunk_id for r in ranked] + [cid for cid, _, _ in hits if cid in snapshot.chunks]
+            warming = self._pool.submit(snapshot.warm, chunk_ids)
             vectors = self.reader.sentence_vectors(keys)
+            warming.result()
             candidates = pl.score_sentences(snapshot, query, ranked, keys, vectors, lexical, s)
         features = pl.decision_features(query, ranked, candidates, lexical, hits)
         confidence = self.confidence_model.probability(features) if candidates else 0.0

@@ -219,11 +219,10 @@ def sentence_keys(
     """Every sentence of the top passages, plus the nearest sentences of the whole corpus."""
     keys: dict[SentenceKey, None] = {}
     for item in ranked[: settings.passages]:
-        for position in range(len(snapshot.chunks[item.chunk_id].sentences)):
+        for position in range(snapshot.sentence_count(item.chunk_id)):
             keys.setdefault((item.chunk_id, position), None)
     for chunk_id, position, _ in hits:
-        chunk = snapshot.chunks.get(chunk_id)
-        if chunk is not None and 0 <= position < len(chunk.sentences):
+        if chunk_id in snapshot.chunks and 0 <= position < snapshot.sentence_count(chunk_id):
             keys.setdefault((chunk_id, position), None)
     return list(keys)
 

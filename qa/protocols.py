@@ -40,6 +40,10 @@ class Snapshot(Protocol):
     @property
     def chunk_order(self) -> tuple[str, ...]: ...
 
+    def sentence_count(self, chunk_id: str) -> int:
+        """How many quotable sentences the chunk has (known without its text)."""
+        ...
+
     def warm(self, chunk_ids: Iterable[str]) -> None:
         """Make these chunks' article texts ready at once (one round trip where texts live in the store)."""
         ...

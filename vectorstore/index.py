@@ -77,6 +77,9 @@ class IndexSnapshot:
             counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
         return [(d.doc_id, d.title, d.byline, counts[d.doc_id]) for d in self.documents.values()]
 
+    def sentence_count(self, chunk_id: str) -> int:
+        return len(self.chunks[chunk_id].sentences)
+
     def warm(self, chunk_ids: Iterable[str]) -> None:
         """Texts are in memory: nothing to fetch."""
 

@@ -28,6 +28,7 @@ from typing import Protocol
 import numpy as np
 
 from .chroma_store import DocumentRecord, StoredChunk
+from .errors import StoreChangedError, StoreUnavailableError, VectorStoreError
 from .loading import FileProblem
 from .records import Chunk, Document, Span
 
@@ -346,6 +347,10 @@ class StoreSnapshot:
     def chunk_order(self) -> tuple[str, ...]:
         return self.layout.chunk_ids
 
+    def sentence_count(self, chunk_id: str) -> int:
+        row = self._chunk_row[chunk_id]
+        return int(self.layout.sentence_ptr[row + 1] - self.layout.sentence_ptr[row])
+
     def warm(self, chunk_ids: Iterable[str]) -> None:
         """Fetch the texts of these chunks' articles not cached yet, in one call to the store."""
         missing: dict[int, None] = {}
@@ -382,10 +387,16 @@ class StoreSnapshot:
         return text
 
     def _fetch(self, rows: Sequence[int]) -> dict[int, str]:
-        from .errors import StoreChangedError
-
         records = [self.layout.documents[r] for r in rows]
-        got = self._source.document_texts([r.doc_id for r in records])
+        try:
+            got = self._source.document_texts([r.doc_id for r in records])
+        except VectorStoreError:
+            raise
+        except Exception as exc:  # a server gone away: the same message as a failed query
+            raise StoreUnavailableError(
+                f"Store unavailable, retrying: fetching article texts failed ({type(exc).__name__}: {exc}). "
+                "Ask again in a few seconds; if this lasts, check that the Chroma server is running."
+            ) from exc
         out: dict[int, str] = {}
         for row, record in zip(rows, records, strict=True):
             text = got.get(record.doc_id)
