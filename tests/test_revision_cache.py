@@ -241,3 +241,24 @@ def test_lexical_search_returns_the_top_k_of_a_full_sort() -> None:
         got = index.search(parts, k)
         assert [round(v, 4) for _, v in got] == [round(v, 4) for _, v in expected[:k]], trial
         assert {i for i, _ in got} <= {i for i, _ in expected}
+
+
+def test_a_store_gone_during_a_text_fetch_is_store_unavailable(news: Path, store_dir: Path) -> None:
+    from vectorstore.errors import StoreUnavailableError
+
+    class Gone:
+        def document_texts(self, doc_ids: object) -> dict[str, str]:
+            raise ConnectionRefusedError(111, "Connection refused")
+
+        def chunk_texts(self) -> object:
+            raise ConnectionRefusedError(111, "Connection refused")
+
+    index = open_index(
+        news, store=StoreSettings(store_dir=store_dir, collection="news"), embedder=HashingEmbedder()
+    )
+    snapshot = StoreSnapshot(index.snapshot.revision, index.snapshot.layout, Gone(), TextCache())  # type: ignore[union-attr, arg-type]
+    with pytest.raises(StoreUnavailableError, match="Store unavailable, retrying"):
+        snapshot.warm(list(snapshot.chunk_order))
+    assert snapshot.sentence_count(snapshot.chunk_order[0]) == len(
+        index.snapshot.chunks[snapshot.chunk_order[0]].sentences
+    )
