@@ -164,6 +164,11 @@ def main() -> None:
     print()
     print(f"store: {rows[0][2]['chunks']} chunks, {folder_size(store) / 2**30:.1f} GiB on disk, built in "
           f"{built['build_s']:.0f} s (embedded, bench_scale.py)")  # fmt: skip
+    for grown in built.get("grown", []):
+        line = f"  then grown by {grown['articles_added']} articles: incremental sync {grown['sync_s']:.0f} s"
+        if "unchanged_sync_s" in grown:
+            line += f"; a sync with nothing changed after it {grown['unchanged_sync_s']:.1f} s"
+        print(line)
     print(f"{'mode':<9} {'start':<12} {'ready s':>8} {'RSS MB':>7} {'answer p50':>10} {'p95':>6} "
           f"{'floor p50':>9} {'p95':>6} {'ratio':>6}")  # fmt: skip
     for mode, start, r in rows:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import shutil
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from qa import CorpusQA
 from vectorstore import CorpusIndex, IndexReader, Source, StoreSettings, default_embedder, open_store
 from vectorstore.sentences import split_sentences
+from vectorstore.snapshot import RevisionCache
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "bench" / "squad2-dev"
 
@@ -103,21 +105,31 @@ class ReusingEmbedder:
         return self.real.count_tokens(texts)
 
 
-def build_corpus(folder: Path, target_chunks: int, rng: random.Random) -> None:
-    folder.mkdir(parents=True)
+# A generated article makes about 4.77 chunks (24 sentences of SQuAD prose, 200-token chunks):
+# 4.7 per article asked for gives at least the target.
+CHUNKS_PER_ARTICLE = 4.7
+
+
+def build_corpus(folder: Path, target_chunks: int, rng: random.Random) -> int:
+    """Write the corpus, or the articles it lacks (the same ``rng`` gives the same articles); return how many."""
+    folder.mkdir(parents=True, exist_ok=True)
     sentences: list[str] = []
+    written = 0
     for path in sorted((SQUAD / "corpus").glob("*.txt")):
-        shutil.copy(path, folder / path.name)
+        if not (folder / path.name).exists():
+            shutil.copy(path, folder / path.name)
+            written += 1
         text = path.read_text(encoding="utf-8")
         sentences.extend(
             text[s.start : s.end] for s in split_sentences(text) if len(text[s.start : s.end]) > 40
         )
-    # One generated article is about 5 chunks (24 sentences of SQuAD prose, 200-token chunks).
-    for i in range(max(0, target_chunks // 5)):
+    for i in range(max(0, math.ceil(target_chunks / CHUNKS_PER_ARTICLE))):
         paragraphs = ["\n".join([" ".join(rng.sample(sentences, 4)) for _ in range(6)])]
-        (folder / f"gen-{i:06d}.txt").write_text(
-            f"Generated article {i}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8"
-        )
+        path = folder / f"gen-{i:06d}.txt"
+        if not path.exists():
+            path.write_text(f"Generated article {i}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+            written += 1
+    return written
 
 
 def build_through_server(root: Path, size: int, embedder: ReusingEmbedder) -> tuple[float, float, float, float]:
@@ -189,17 +201,26 @@ def main() -> None:
         built = root / "built.json"
         if not built.exists():
             shutil.rmtree(root, ignore_errors=True)
-            build_corpus(root / "corpus", size, random.Random(size))
-        if not (built.exists() and (args.readers or args.build_only)):
+        added = build_corpus(root / "corpus", size, random.Random(size))
+        record = json.loads(built.read_text()) if built.exists() else {}
+        if added or not built.exists() or not (args.readers or args.build_only):
             started = time.perf_counter()
-            store = open_store(StoreSettings(store_dir=root / "store"), f"scale-{size}", reusing)
-            index = CorpusIndex([Source(root / "corpus")], store, reusing, max_files=10 * size)
+            settings = StoreSettings(store_dir=root / "store")
+            store = open_store(settings, f"scale-{size}", reusing)
+            cache = RevisionCache(settings.index_root(f"scale-{size}"))  # as open_index has it
+            index = CorpusIndex([Source(root / "corpus")], store, reusing, max_files=10 * size, cache=cache)
             index.sync(progress=True)
-            build_s = time.perf_counter() - started
-            if built.exists():
-                build_s = float(json.loads(built.read_text())["build_s"])
-            else:
-                built.write_text(json.dumps({"build_s": build_s}))
+            took = time.perf_counter() - started
+            if "build_s" not in record:
+                record["build_s"] = took
+            elif added:  # a store grown to a larger target: what the incremental sync cost
+                started = time.perf_counter()
+                index.sync()
+                record.setdefault("grown", []).append(
+                    {"articles_added": added, "sync_s": took, "unchanged_sync_s": time.perf_counter() - started}
+                )
+            built.write_text(json.dumps(record))
+        build_s = float(record["build_s"])
         if args.server_build:
             server_rows.append((size, *build_through_server(root, size, reusing)))
         if args.readers:

@@ -111,8 +111,9 @@ class _Plan:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     to_write: list[Document] = field(default_factory=list)
-    # Articles kept as stored: their record (updated when the file's stat or place changed) and chunks.
-    kept: dict[str, tuple[DocumentRecord, list[StoredChunk]]] = field(default_factory=dict)
+    # Articles kept as stored: their record (updated when the file's stat or place changed) and chunks,
+    # or the article's row in the base layout (its chunks, read from there only when needed).
+    kept: dict[str, tuple[DocumentRecord, list[StoredChunk] | int]] = field(default_factory=dict)
     backfill: list[DocumentRecord] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     stored: set[str] = field(default_factory=set)
@@ -204,10 +205,10 @@ class CorpusIndex:
                 plan = self._plan(files, base, problems, read, progress)
                 self.store.active_lease = lease
                 try:
-                    return self._apply(plan, files, revision, read, problems, progress)
+                    return self._apply(plan, files, revision, base, read, problems, progress)
                 finally:
                     self.store.active_lease = None
-        return self._apply(plan, files, revision, read, problems, progress)
+        return self._apply(plan, files, revision, base, read, problems, progress)
 
     def _read(
         self, f: _File, read: dict[str, Document | None], problems: list[FileProblem]
@@ -245,10 +246,10 @@ class CorpusIndex:
         for f in files:
             row = rows.get(f.doc_id)
             have = base.documents[row] if row is not None else None
-            if have is not None and have.size >= 0 and (have.size, have.mtime_ns) == f.stat and \
-                    (have.relative_path, have.source_index) == (f.relative_path, f.source_index):  # fmt: skip
+            if row is not None and have is not None and have.size >= 0 and (have.size, have.mtime_ns) == f.stat \
+                    and (have.relative_path, have.source_index) == (f.relative_path, f.source_index):  # fmt: skip
                 plan.unchanged.append(f.doc_id)  # the manifest says unchanged: not read, not hashed
-                plan.kept[f.doc_id] = (have, base.stored_chunks(row))  # type: ignore[arg-type]
+                plan.kept[f.doc_id] = (have, row)
             else:
                 to_read.append(f)
         for f in tqdm(
@@ -265,7 +266,7 @@ class CorpusIndex:
                 record = DocumentRecord.of(doc, relative_path=f.relative_path, source_index=f.source_index,
                                            chunk_count=have.chunk_count, stat=f.stat)  # fmt: skip
                 plan.backfill.append(record)
-                plan.kept[f.doc_id] = (replace(record, text=""), base.stored_chunks(row))
+                plan.kept[f.doc_id] = (replace(record, text=""), row)
             elif have is None and _complete(loose.get(f.doc_id, []), doc.content_hash):
                 plan.unchanged.append(f.doc_id)
                 chunks = sorted(loose[f.doc_id], key=lambda c: c.index)
@@ -295,6 +296,7 @@ class CorpusIndex:
         plan: _Plan,
         files: Sequence[_File],
         revision: str,
+        base: Layout,
         read: Mapping[str, Document | None],
         problems: list[FileProblem],
         progress: bool,
@@ -307,8 +309,15 @@ class CorpusIndex:
             self.store.delete_document(doc_id)
         if plan.writes:
             revision = self.store.bump_revision()
-        records = sorted((record for record, _ in plan.kept.values()), key=lambda r: r.order())
-        layout = Layout.build(records, {doc_id: chunks for doc_id, (_, chunks) in plan.kept.items()})
+        if not plan.writes and len(plan.kept) == len(base.documents):
+            layout = base  # nothing changed: the revision's layout as it was
+        else:
+            records = sorted((record for record, _ in plan.kept.values()), key=lambda r: r.order())
+            chunks = {
+                doc_id: base.stored_chunks(kept) if isinstance(kept, int) else kept
+                for doc_id, (_, kept) in plan.kept.items()
+            }
+            layout = Layout.build(records, chunks)
         if self.cache is not None and revision != EMPTY_REVISION:
             self.cache.save_layout(revision, layout)
         for doc in read.values():  # what this sync read is likely asked about first

@@ -94,22 +94,23 @@ class Layout:
         """Article ``row``'s chunks as the store records them (a sync keeping them unchanged)."""
         record = self.documents[row]
         lo, hi = (int(i) for i in np.searchsorted(self.chunk_doc, [row, row + 1]))
-        out = []
-        for i in range(lo, hi):
-            a, b = int(self.sentence_ptr[i]), int(self.sentence_ptr[i + 1])
-            out.append(
-                StoredChunk(
-                    chunk_id=self.chunk_ids[i],
-                    doc_id=record.doc_id,
-                    doc_hash=record.content_hash,
-                    index=int(self.chunk_index[i]),
-                    start=int(self.chunk_span[i, 0]),
-                    end=int(self.chunk_span[i, 1]),
-                    sentences=tuple(Span(int(x), int(y)) for x, y in self.sentence_span[a:b]),
-                    chunk_count=record.chunk_count,
-                )
+        ptr = self.sentence_ptr[lo : hi + 1].tolist()
+        spans = [Span(a, b) for a, b in self.sentence_span[ptr[0] : ptr[-1]].tolist()]
+        index = self.chunk_index[lo:hi].tolist()
+        bounds = self.chunk_span[lo:hi].tolist()
+        return [
+            StoredChunk(
+                chunk_id=self.chunk_ids[lo + i],
+                doc_id=record.doc_id,
+                doc_hash=record.content_hash,
+                index=index[i],
+                start=bounds[i][0],
+                end=bounds[i][1],
+                sentences=tuple(spans[ptr[i] - ptr[0] : ptr[i + 1] - ptr[0]]),
+                chunk_count=record.chunk_count,
             )
-        return out
+            for i in range(hi - lo)
+        ]
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
