@@ -60,8 +60,10 @@ def test_a_start_with_nothing_changed_reads_no_file_and_rebuilds_no_index(
     reads = _Spy(monkeypatch, vectorstore.index, "load_document")
     builds = _Spy(monkeypatch, qa.lexical.LexicalIndex, "__init__")
     chunk_reads = _Spy(monkeypatch, vectorstore.chroma_store.ChromaStore, "stored_chunks")
+    layouts = _Spy(monkeypatch, vectorstore.index.Layout, "build")
     embedder.encoded.clear()
     again = engine_over(open_index(news, store=settings, embedder=embedder))
+    assert layouts.calls == 0, "the unchanged revision's layout was rebuilt instead of reused"
     assert not again.reader.index.last_report.changed  # type: ignore[attr-defined]
     assert _answers(again) == expected
     assert reads.calls == 0, "an unchanged file was read again"
