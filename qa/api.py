@@ -66,9 +66,7 @@ def open_corpus(
     progress: bool = False,
 ) -> CorpusQA:
     """Index ``corpus`` (default: the shipped articles) and return its engine."""
-    index = open_index(
-        corpus, uploads=uploads, store=store, embedder=embedder, rebuild=rebuild, progress=progress
-    )
+    index = open_index(corpus, uploads=uploads, store=store, embedder=embedder, rebuild=rebuild, progress=progress)
     return engine_over(index, settings)
 
 

@@ -83,9 +83,7 @@ def answer_html(answer: Answer) -> str:
             if answer.closest
             else ""
         )
-        return (
-            f'<div class="cqa-answer"><p class="cqa-none">{_e(NOT_IN_ARTICLES)}</p>{support}{closest}</div>'
-        )
+        return f'<div class="cqa-answer"><p class="cqa-none">{_e(NOT_IN_ARTICLES)}</p>{support}{closest}</div>'
     quotes = "".join(
         f'<blockquote class="cqa-quote" data-n="{n}"><span class="cqa-qtext">{_e(q.text)}</span> '
         f'<button class="cqa-cite" value="{_e(_target(q))}" title="Open the article at this quote">[{n}]</button> '

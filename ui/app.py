@@ -72,12 +72,7 @@ class ChatApp:
     """
 
     def __init__(
-        self,
-        engine: CorpusQA,
-        index: CorpusIndex | None,
-        *,
-        upload_dir: Path,
-        config: AppConfig | None = None,
+        self, engine: CorpusQA, index: CorpusIndex | None, *, upload_dir: Path, config: AppConfig | None = None
     ) -> None:
         self.engine = engine
         self.index = index
@@ -103,13 +98,7 @@ class ChatApp:
         try:
             return self.engine.answer(question).to_dict()
         except (QAError, VectorStoreError) as exc:
-            return {
-                "question": str(question)[:200],
-                "error": str(exc),
-                "quotes": [],
-                "abstained": True,
-                "text": "",
-            }
+            return {"question": str(question)[:200], "error": str(exc), "quotes": [], "abstained": True, "text": ""}
 
     def respond(self, message: str, chat: list[dict[str, Any]], asked: list[dict[str, str]]) -> ChatView:
         """One chat turn: one pipeline run gives the message, the Sources panel and the citations."""
@@ -129,15 +118,10 @@ class ChatApp:
         return ChatView(
             question="",
             chat=[*(chat or []), *turn],
-            asked=[
-                *(asked or []),
-                {"role": "user", "content": answer.question},
-                {"role": "assistant", "content": answer.text},
-            ],
+            asked=[*(asked or []), {"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}],
             sources=sources,
             citations=[
-                (f"[{n}] {q.title}"[: self.config.citation_chars], str(n - 1))
-                for n, q in enumerate(answer.quotes, 1)
+                (f"[{n}] {q.title}"[: self.config.citation_chars], str(n - 1)) for n, q in enumerate(answer.quotes, 1)
             ],
             quotes=[q.to_dict() for q in answer.quotes],
             article=article_html(None),

@@ -121,12 +121,7 @@ class StoreSettings:
 
 
 def open_store(
-    settings: StoreSettings,
-    collection: str,
-    embedder: Embedder,
-    *,
-    reset: bool = False,
-    read_only: bool = False,
+    settings: StoreSettings, collection: str, embedder: Embedder, *, reset: bool = False, read_only: bool = False
 ) -> ChromaStore:
     """Open (or create) a corpus's collections, repairing only what is really damaged.
 
