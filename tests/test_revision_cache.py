@@ -249,6 +249,8 @@ def test_a_store_gone_during_a_text_fetch_is_store_unavailable(news: Path, store
     from vectorstore.errors import StoreUnavailableError
 
     class Gone:
+        location = "Chroma server http://127.0.0.1:9"
+
         def document_texts(self, doc_ids: object) -> dict[str, str]:
             raise ConnectionRefusedError(111, "Connection refused")
 
@@ -264,3 +266,16 @@ def test_a_store_gone_during_a_text_fetch_is_store_unavailable(news: Path, store
     assert snapshot.sentence_count(snapshot.chunk_order[0]) == len(
         index.snapshot.chunks[snapshot.chunk_order[0]].sentences
     )
+
+
+def test_a_second_sync_in_the_same_process_reuses_its_own_layout(
+    news: Path, store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = open_index(
+        news, store=StoreSettings(store_dir=store_dir, collection="news"), embedder=HashingEmbedder()
+    )
+    loads = _Spy(monkeypatch, RevisionCache, "load_layout")
+    reads = _Spy(monkeypatch, vectorstore.chroma_store.ChromaStore, "stored_chunks")
+    assert not index.sync().changed
+    assert (loads.calls, reads.calls) == (0, 0)
+    assert set(index.snapshot.documents) == set(NEWS)

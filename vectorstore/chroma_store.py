@@ -94,22 +94,14 @@ class DocumentRecord:
 
     @classmethod
     def of(
-        cls,
-        doc: Document,
-        *,
-        relative_path: str,
-        source_index: int,
-        chunk_count: int,
-        stat: tuple[int, int] = (-1, -1),
+        cls, doc: Document, *, relative_path: str, source_index: int, chunk_count: int, stat: tuple[int, int] = (-1, -1)
     ) -> DocumentRecord:
         return cls(doc.doc_id, doc.title, doc.byline, doc.content_hash, relative_path, source_index,
                    chunk_count, doc.text, stat[0], stat[1])  # fmt: skip
 
     def document(self) -> Document:
         """The :class:`Document` a reader serves; ``source_path`` is the path relative to its folder."""
-        return Document(
-            self.doc_id, self.title, self.byline, self.text, self.content_hash, self.relative_path
-        )
+        return Document(self.doc_id, self.title, self.byline, self.text, self.content_hash, self.relative_path)
 
     def order(self) -> tuple[int, tuple[str, ...]]:
         """The writer's order: by source, then as ``sorted(paths)`` orders paths (part by part)."""
@@ -364,6 +356,13 @@ def _not_found(exc: Exception) -> bool:
     return type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc)
 
 
+def _pages(collection: Any, include: list[str], max_batch: int, size: int = 5000) -> Iterator[Any]:
+    """A collection's records, ``size`` at a time (Chroma's batch limit permitting)."""
+    page = max(1, min(max_batch, size))
+    for offset in range(0, int(collection.count()), page):
+        yield collection.get(include=include, limit=page, offset=offset)
+
+
 def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -488,11 +487,7 @@ class ChromaStore:
                 "corpus-qa refuses it. Use another collection or store, or rebuild with --rebuild."
             )
         found = collection.metadata or {}
-        stale = [
-            (key[len(_META_PREFIX) :], found.get(key), want)
-            for key, want in self._expected.items()
-            if found.get(key) != want
-        ]
+        stale = [(key[len(_META_PREFIX) :], found.get(key), want) for key, want in self._expected.items() if found.get(key) != want]
         if stale and self.read_only:
             what = ", ".join(f"{key} {have!r} (this reader uses {want!r})" for key, have, want in stale)
             raise StoreMismatchError(
@@ -527,15 +522,11 @@ class ChromaStore:
         fresh = self._client.get_collection(self.name, embedding_function=None)
         return str((fresh.metadata or {}).get(f"{_META_PREFIX}revision", "empty"))
 
-    def stored_documents(self, *, texts: bool = False) -> list[DocumentRecord]:
-        """Every article record, in pages; with ``texts`` also their full texts (a reader's load)."""
+    def stored_documents(self) -> list[DocumentRecord]:
+        """Every article record's metadata (not its text), in pages."""
         out: list[DocumentRecord] = []
-        include = ["metadatas", "documents"] if texts else ["metadatas"]
-        page = max(1, min(self._max_batch, 500 if texts else 5000))
-        for offset in range(0, int(self._documents.count()), page):
-            got = self._documents.get(include=include, limit=page, offset=offset)
-            bodies = got.get("documents") if texts else None
-            for i, (did, meta) in enumerate(zip(got["ids"], got["metadatas"] or [], strict=True)):
+        for got in _pages(self._documents, ["metadatas"], self._max_batch):
+            for did, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
                 byline = meta.get("byline")
                 out.append(
                     DocumentRecord(
@@ -546,7 +537,6 @@ class ChromaStore:
                         relative_path=str(meta["relative_path"]),
                         source_index=int(meta["source_index"]),
                         chunk_count=int(meta["chunk_count"]),
-                        text=str(bodies[i]) if bodies else "",
                         size=int(meta.get("size", -1)),
                         mtime_ns=int(meta.get("mtime_ns", -1)),
                     )
@@ -559,25 +549,13 @@ class ChromaStore:
     def document_count(self) -> int:
         return int(self._documents.count())
 
-    def stored_chunks(self, doc_ids: Sequence[str] | None = None) -> list[StoredChunk]:
-        """Every chunk's stored metadata, in pages (large stores); only ``doc_ids``' chunks when given."""
-        out: list[StoredChunk] = []
-        if doc_ids is not None:
-            for batch in _batches(list(dict.fromkeys(doc_ids)), 500):
-                got = self._chunks.get(where={"doc_id": {"$in": list(batch)}}, include=["metadatas"])
-                out.extend(
-                    _stored_chunk(cid, meta)
-                    for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
-                )
-            return out
-        total = self.count()
-        page = max(1, min(self._max_batch, 5000))
-        for offset in range(0, total, page):
-            got = self._chunks.get(include=["metadatas"], limit=page, offset=offset)
-            out.extend(
-                _stored_chunk(cid, meta) for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
-            )
-        return out
+    def stored_chunks(self) -> list[StoredChunk]:
+        """Every chunk's stored metadata, in pages (large stores)."""
+        return [
+            _stored_chunk(cid, meta)
+            for got in _pages(self._chunks, ["metadatas"], self._max_batch)
+            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+        ]
 
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """The stored texts of ``doc_ids`` (those that are stored), in one call per batch."""
@@ -589,9 +567,7 @@ class ChromaStore:
 
     def chunk_texts(self) -> Iterator[tuple[str, str]]:
         """Every stored chunk's ``(id, text)``, in pages (building a lexical index)."""
-        page = max(1, min(self._max_batch, 5000))
-        for offset in range(0, self.count(), page):
-            got = self._chunks.get(include=["documents"], limit=page, offset=offset)
+        for got in _pages(self._chunks, ["documents"], self._max_batch):
             yield from ((i, str(t)) for i, t in zip(got["ids"], got.get("documents") or [], strict=True))
 
     def query_chunks(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
@@ -833,10 +809,7 @@ class WriteLease:
     # -- the record ----------------------------------------------------------------
 
     def _metadata(self) -> dict[str, Any]:
-        return {
-            f"{_META_PREFIX}holder": self.holder,
-            f"{_META_PREFIX}expires": float(self._clock() + self.ttl_s),
-        }
+        return {f"{_META_PREFIX}holder": self.holder, f"{_META_PREFIX}expires": float(self._clock() + self.ttl_s)}
 
     def current(self) -> tuple[str, float] | None:
         """``(holder, expires)`` of the lease in the store now, or None when there is none."""
@@ -845,9 +818,7 @@ class WriteLease:
         except Exception as exc:
             if _not_found(exc):
                 return None
-            raise StoreUnavailableError(
-                f"Cannot read the write lease of {self.corpus!r} in {self.location}: {exc}"
-            ) from exc
+            raise StoreUnavailableError(f"Cannot read the write lease of {self.corpus!r} in {self.location}: {exc}") from exc
         return str(meta.get(f"{_META_PREFIX}holder", "?")), float(meta.get(f"{_META_PREFIX}expires", 0.0))
 
     def _create(self) -> bool:
@@ -857,9 +828,7 @@ class WriteLease:
         except Exception as exc:
             if self.current() is not None:  # someone else's creation won
                 return False
-            raise StoreUnavailableError(
-                f"Cannot take the write lease of {self.corpus!r} in {self.location}: {exc}"
-            ) from exc
+            raise StoreUnavailableError(f"Cannot take the write lease of {self.corpus!r} in {self.location}: {exc}") from exc
 
     def _refuse(self, holder: str, expires: float) -> StoreInUseError:
         left = max(0.0, expires - self._clock())

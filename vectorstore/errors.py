@@ -76,3 +76,12 @@ class LeaseLostError(StoreInUseError):
 
 class StoreChangedError(StoreUnavailableError):
     """An article changed in the store after the snapshot answering the question was loaded."""
+
+
+def store_unavailable(location: str, exc: Exception) -> StoreUnavailableError:
+    """The error for a store that did not answer (a server down or restarting): say so, and to retry."""
+    return StoreUnavailableError(
+        f"Store unavailable, retrying: the Chroma store ({location}) did not answer "
+        f"({type(exc).__name__}: {exc}). Ask again in a few seconds; if this lasts, check that the "
+        "Chroma server is running and --chroma-url points at it."
+    )

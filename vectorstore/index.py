@@ -195,13 +195,13 @@ class CorpusIndex:
     def _sync(self, progress: bool) -> SyncReport:
         files, problems = self._scan(progress)
         read: dict[str, Document | None] = {}  # files read this sync (None: unreadable), read once
-        revision, base = read_layout(self.store, self.store.current_revision(), self.cache)
+        revision, base = read_layout(self.store, self.store.current_revision(), self.cache, self._known())
         plan = self._plan(files, base, problems, read, progress)
         if plan.writes and self.store.shared:
             # A shared server: take the corpus's write lease, then plan again, since another
             # writer may have changed the store between our first look and the lease.
             with self.store.write_lease() as lease:
-                revision, base = read_layout(self.store, self.store.current_revision(), self.cache)
+                revision, base = read_layout(self.store, self.store.current_revision(), self.cache, self._known())
                 plan = self._plan(files, base, problems, read, progress)
                 self.store.active_lease = lease
                 try:
@@ -209,6 +209,10 @@ class CorpusIndex:
                 finally:
                     self.store.active_lease = None
         return self._apply(plan, files, revision, base, read, problems, progress)
+
+    def _known(self) -> StoreSnapshot | None:
+        """This index's own snapshot: the layout of the revision it last wrote or read, in memory."""
+        return self._snapshot if isinstance(self._snapshot, StoreSnapshot) else None
 
     def _read(
         self, f: _File, read: dict[str, Document | None], problems: list[FileProblem]

@@ -24,7 +24,7 @@ import numpy as np
 from .chroma_store import ChromaStore, validate_collection_name
 from .config import StoreSettings, open_store
 from .embedding import Embedder
-from .errors import StoreUnavailableError, VectorStoreError
+from .errors import StoreUnavailableError, VectorStoreError, store_unavailable
 from .snapshot import RevisionCache, StoreSnapshot, TextCache, read_layout
 
 T = TypeVar("T")
@@ -108,11 +108,7 @@ class StoreReader:
             raise
         except Exception as exc:
             self._failed(f"{type(exc).__name__}: {exc}")
-            raise StoreUnavailableError(
-                f"Store unavailable, retrying: the Chroma store ({self.location}) did not answer "
-                f"({type(exc).__name__}: {exc}). Ask again in a few seconds; if this lasts, check that the "
-                "Chroma server is running and --chroma-url points at it."
-            ) from exc
+            raise store_unavailable(self.location, exc) from exc
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self.embedder.encode(texts)

@@ -28,7 +28,7 @@ from typing import Protocol
 import numpy as np
 
 from .chroma_store import DocumentRecord, StoredChunk
-from .errors import StoreChangedError, StoreUnavailableError, VectorStoreError
+from .errors import StoreChangedError, VectorStoreError, store_unavailable
 from .loading import FileProblem
 from .records import Chunk, Document, Span
 
@@ -41,6 +41,8 @@ KEEP_REVISIONS = 3
 
 class TextSource(Protocol):
     """Where article texts come from (a :class:`ChromaStore`)."""
+
+    location: str
 
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
 
@@ -172,7 +174,7 @@ class LayoutSource(Protocol):
 
     def stored_documents(self) -> list[DocumentRecord]: ...
 
-    def stored_chunks(self, doc_ids: Sequence[str] | None = None) -> list[StoredChunk]: ...
+    def stored_chunks(self) -> list[StoredChunk]: ...
 
     def count(self) -> int: ...
 
@@ -186,23 +188,32 @@ _LOAD_TRIES = 3
 _SAY_LOADING_FROM = 20_000
 
 
-def read_layout(store: LayoutSource, revision: str, cache: RevisionCache | None = None) -> tuple[str, Layout]:
-    """The layout of ``revision`` (from ``cache`` when it has it), as ``(revision read, layout)``.
+def read_layout(
+    store: LayoutSource,
+    revision: str,
+    cache: RevisionCache | None = None,
+    known: StoreSnapshot | None = None,
+) -> tuple[str, Layout]:
+    """The layout of ``revision`` as ``(revision read, layout)``: ``known``'s when it is that
+    revision's, else the ``cache``'s when it has it, else read from the store.
 
     Articles still being written (their record missing, or not matching all
     their chunks) are left out: the revision that completes them has them.
     Only a read that saw one revision from start to end, with nothing left
     out, is saved to the cache.
     """
-    if cache is not None and revision != EMPTY_REVISION:
-        cached = cache.load_layout(revision)
+    if revision != EMPTY_REVISION:
+        if known is not None and known.revision == revision:
+            candidate: Layout | None = known.layout
+        else:
+            candidate = cache.load_layout(revision) if cache is not None else None
         # Two counts guard against a store changed without a new revision (a writer killed
-        # mid-write, records dropped by hand): the cache is then read past, not trusted.
-        if cached is not None and (store.count(), store.document_count()) == (
-            len(cached.chunk_ids),
-            len(cached.documents),
+        # mid-write, records dropped by hand): the layout is then read past, not trusted.
+        if candidate is not None and (store.count(), store.document_count()) == (
+            len(candidate.chunk_ids),
+            len(candidate.documents),
         ):
-            return revision, cached
+            return revision, candidate
     total = store.count()
     if total >= _SAY_LOADING_FROM:
         print(
@@ -394,10 +405,7 @@ class StoreSnapshot:
         except VectorStoreError:
             raise
         except Exception as exc:  # a server gone away: the same message as a failed query
-            raise StoreUnavailableError(
-                f"Store unavailable, retrying: fetching article texts failed ({type(exc).__name__}: {exc}). "
-                "Ask again in a few seconds; if this lasts, check that the Chroma server is running."
-            ) from exc
+            raise store_unavailable(self._source.location, exc) from exc
         out: dict[int, str] = {}
         for row, record in zip(rows, records, strict=True):
             text = got.get(record.doc_id)
