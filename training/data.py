@@ -120,6 +120,31 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
+class ArticleRanking:
+    """Each article's sentences ranked for a question as our own retrieval would: BM25 (the app's
+    lexical scorer) fused by reciprocal rank with the model's cosine."""
+
+    def __init__(self, sentences: Sequence[Sentence], vectors: np.ndarray) -> None:
+        self._by_doc: dict[str, list[int]] = {}
+        for i, s in enumerate(sentences):
+            self._by_doc.setdefault(s.doc, []).append(i)
+        self._lexical = {
+            doc: LexicalIndex([str(i) for i in idx], [sentences[i].text for i in idx])
+            for doc, idx in self._by_doc.items()
+        }
+        self._vectors = vectors
+
+    def order(self, doc: str, question: str, vector: np.ndarray) -> list[int]:
+        """Indices (into ``sentences``) of every sentence of ``doc``, best first; [] for none."""
+        idx = self._by_doc.get(doc)
+        if not idx:
+            return []
+        bm25 = self._lexical[doc].scores(tokenize(question))
+        cosine = self._vectors[idx] @ vector
+        fused = 1.0 / (RRF_K + 1 + _ranks(bm25)) + 1.0 / (RRF_K + 1 + _ranks(cosine))
+        return [idx[j] for j in np.argsort(-fused, kind="stable")]
+
+
 @dataclass
 class MiningStats:
     answerable: int = 0
@@ -144,29 +169,18 @@ def mine_triplets(
     left out: they have no positive.
     """
     stats = MiningStats()
-    by_doc: dict[str, list[int]] = {}
-    for i, s in enumerate(sentences):
-        by_doc.setdefault(s.doc, []).append(i)
     answerable = [q for q in questions if q.answerable and q.answers]
     stats.answerable = len(answerable)
-    sentence_vectors = encode(base_model, [s.text for s in sentences])
+    ranking = ArticleRanking(sentences, encode(base_model, [s.text for s in sentences]))
     question_vectors = encode(base_model, [q.text for q in answerable])
-    lexical = {
-        doc: LexicalIndex([str(i) for i in idx], [sentences[i].text for i in idx])
-        for doc, idx in by_doc.items()
-    }
 
     triplets: list[Triplet] = []
     for q, q_vec in zip(answerable, question_vectors, strict=True):
-        idx = by_doc.get(q.doc)
-        if not idx:
+        order = ranking.order(q.doc, q.text, q_vec)
+        if not order:
             stats.skipped_no_sentence += 1
             continue
-        bm25 = lexical[q.doc].scores(tokenize(q.text))
-        cosine = sentence_vectors[idx] @ q_vec
-        fused = 1.0 / (RRF_K + 1 + _ranks(bm25)) + 1.0 / (RRF_K + 1 + _ranks(cosine))
-        order = [idx[j] for j in np.argsort(-fused, kind="stable")]
-        holds = {i for i in idx if contains_answer(sentences[i].text, q.answers)}
+        holds = {i for i in order if contains_answer(sentences[i].text, q.answers)}
         # Prefer the answer sentence inside the question's own paragraph; a short answer ("2003")
         # can occur in several sentences, and the best-ranked one is the likeliest source.
         in_paragraph = [i for i in order if i in holds and sentences[i].paragraph == q.paragraph]

@@ -20,25 +20,23 @@ from pathlib import Path
 
 import numpy as np
 
-from training.train_reranker import CrossEncoder, auc
+from training.evaluate_embedder import _auc
+from training.train_reranker import CrossEncoder
 
 
-def logits_for(model_dir: Path, rows_file: Path, rows: list[dict]) -> list[np.ndarray]:
+def logits_for(model_dir: Path, rows_file: Path, rows: list[dict], depth: int) -> list[np.ndarray]:
+    """The cross-encoder's logits for each row's ``depth`` best candidates."""
     digest = hashlib.sha256((model_dir / "model.safetensors").read_bytes() + (model_dir / "head.json").read_bytes())
-    cache = rows_file.with_suffix(f".{digest.hexdigest()[:10]}.npz")
+    cache = rows_file.with_suffix(f".{digest.hexdigest()[:10]}-{depth}.npz")
     if cache.is_file():
         data = np.load(cache)
         return [data[f"arr_{i}"] for i in range(len(rows))]
     model = CrossEncoder(model_dir)
     model.train(False)
-    out = [model.score(_question(r), [c["text"] for c in r["candidates"][:8]]) if r["candidates"] else np.zeros(0)
+    out = [model.score(r["q"], [c["text"] for c in r["candidates"][:depth]]) if r["candidates"] else np.zeros(0)
            for r in rows]
     np.savez(cache, *out)
     return out
-
-
-def _question(row: dict) -> str:
-    return row["q"]
 
 
 def first_hits(rows: list[dict], logits: list[np.ndarray], depth: int, weight: float) -> tuple[float, list[int]]:
@@ -67,14 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--model", type=Path, required=True)
     p.add_argument("rows", type=Path, nargs="+")
-    p.add_argument("--depths", default="3,5,8")
+    p.add_argument("--depths", default="3,5,8", help="candidates re-ordered (each row holds rerank_rows --depth)")
     p.add_argument("--weights", default="0,0.02,0.05,0.1,0.15,0.2,0.3,0.5,inf")
     args = p.parse_args(argv)
     depths = [int(x) for x in args.depths.split(",")]
     weights = [float(x) for x in args.weights.split(",")]
     for rows_file in args.rows:
         rows = json.loads(rows_file.read_text())
-        logits = logits_for(args.model, rows_file, rows)
+        logits = logits_for(args.model, rows_file, rows, max([*depths, 5]))  # 5: the abstention pick below
         print(f"\n{rows_file.name}: {len(rows)} questions")
         print("depth " + " ".join(f"{w:>6}" for w in weights))
         for d in depths:
@@ -85,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         prob = np.array([1 / (1 + math.exp(-float(lg[k]))) if k >= 0 else 0.0 for lg, k in zip(logits, picks, strict=True)])
         conf = np.array([r["confidence"] for r in rows])
         ans = np.array([r["answerable"] for r in rows])
-        print(f"AUC answerable vs not: cross-encoder {auc(prob[ans].tolist(), prob[~ans].tolist()):.3f}, "
-              f"engine confidence {auc(conf[ans].tolist(), conf[~ans].tolist()):.3f}")
+        print(f"AUC answerable vs not: cross-encoder {_auc(prob[ans], prob[~ans]):.3f}, "
+              f"engine confidence {_auc(conf[ans], conf[~ans]):.3f}")
         for name, values in (("ce", prob), ("engine", conf), ("product", np.sqrt(prob * conf))):
             cells = []
             for t in (0.05, 0.1, 0.2, 0.3, 0.5):

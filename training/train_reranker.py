@@ -42,16 +42,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from training.data import (
-    RRF_K,
+    ArticleRanking,
     Question,
     Sentence,
-    _ranks,
     contains_answer,
     encode,
     load_questions,
     load_sentences,
 )
-from training.evaluate_embedder import REPO
+from training.evaluate_embedder import REPO, _auc
 
 if TYPE_CHECKING:
     import torch
@@ -76,29 +75,21 @@ def mine_groups(
     questions: Sequence[Question], sentences: Sequence[Sentence], vectors: np.ndarray, q_vectors: np.ndarray, size: int
 ) -> list[Group]:
     """Each question's ``size`` best sentences of its article (BM25 ⊕ cosine by RRF), labelled."""
-    from qa.lexical import LexicalIndex, tokenize
-
-    by_doc: dict[str, list[int]] = {}
-    for i, s in enumerate(sentences):
-        by_doc.setdefault(s.doc, []).append(i)
-    lexical = {d: LexicalIndex([str(i) for i in idx], [sentences[i].text for i in idx]) for d, idx in by_doc.items()}
+    ranking = ArticleRanking(sentences, vectors)
     groups = []
     for q, qv in zip(questions, q_vectors, strict=True):
-        idx = by_doc.get(q.doc)
-        if not idx:
+        ranked = ranking.order(q.doc, q.text, qv)
+        if not ranked:
             continue
-        bm25 = lexical[q.doc].scores(tokenize(q.text))
-        cosine = vectors[idx] @ qv
-        fused = 1.0 / (RRF_K + 1 + _ranks(bm25)) + 1.0 / (RRF_K + 1 + _ranks(cosine))
-        order = [idx[j] for j in np.argsort(-fused, kind="stable")[:size]]
+        order = ranked[:size]
         labels = [int(q.answerable and contains_answer(sentences[i].text, q.answers)) for i in order]
         if q.answerable and not any(labels):
             # The answer sentence fell outside the candidates: put it in, as the engine's
             # sentence query would usually find it.
-            holders = [i for i in idx if contains_answer(sentences[i].text, q.answers)]
+            holders = [i for i in ranked if contains_answer(sentences[i].text, q.answers)]
             if not holders:
                 continue
-            order[-1], labels[-1] = holders[0], 1
+            order[-1], labels[-1] = min(holders), 1  # the article's first such sentence
         groups.append(Group(q.qid, q.text, tuple(sentences[i].text for i in order), tuple(labels), q.answerable))
     return groups
 
@@ -173,16 +164,9 @@ def evaluate(model: CrossEncoder, groups: Sequence[Group], batch: int = 64) -> d
             total += 1
             hits += g.labels[int(np.argmax(scores))]
     model.train(True)
-    return {"top1": hits / max(total, 1), "auc": auc([s for s, a in best if a], [s for s, a in best if not a])}
-
-
-def auc(pos: Sequence[float], neg: Sequence[float]) -> float:
-    if not pos or not neg:
-        return float("nan")
-    neg_sorted = np.sort(np.asarray(neg))
-    wins = sum(np.searchsorted(neg_sorted, p, side="left") + 0.5 * (
-        np.searchsorted(neg_sorted, p, side="right") - np.searchsorted(neg_sorted, p, side="left")) for p in pos)
-    return float(wins / (len(pos) * len(neg)))
+    positives = np.asarray([s for s, a in best if a])
+    negatives = np.asarray([s for s, a in best if not a])
+    return {"top1": hits / max(total, 1), "auc": _auc(positives, negatives)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -220,18 +204,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     sentences = load_sentences(args.train / "corpus")
     questions = load_questions(args.train / "questions.json")
-    holdout = args.holdout
     bi = SentenceTransformer(str(args.init), device=args.device)
     vectors = encode(bi, [s.text for s in sentences])
     q_vectors = encode(bi, [q.text for q in questions])
     del bi
     groups = mine_groups(questions, sentences, vectors, q_vectors, args.candidates)
     by_qid = {q.qid: q for q in questions}
-    train = [g for g in groups if by_qid[g.qid].doc != holdout]
-    held = [g for g in groups if by_qid[g.qid].doc == holdout]
+    train = [g for g in groups if by_qid[g.qid].doc != args.holdout]
+    held = [g for g in groups if by_qid[g.qid].doc == args.holdout]
     first = [g.labels[0] for g in held if g.answerable]
     log.info("groups: %d train (%d answerable), %d held out (article %s); fused order's top1 there %.3f",
-             len(train), sum(g.answerable for g in train), len(held), holdout, np.mean(first))
+             len(train), sum(g.answerable for g in train), len(held), args.holdout, np.mean(first))
 
     model = CrossEncoder(args.init, args.device, args.max_length)
     optimiser = torch.optim.AdamW(
@@ -291,9 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             (run / "curve.json").write_text(json.dumps(curve, indent=1) + "\n")
             if args.out:
                 model.save(args.out)
-    (run / "curve.json").write_text(json.dumps(curve, indent=1) + "\n")
-    if args.out:
-        model.save(args.out)
+    if args.out:  # the evaluation at the last step saved it
         log.info("saved %s", args.out)
     return 0
 
