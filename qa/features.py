@@ -5,40 +5,94 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable
 
-from .lexical import tokenize
+from .lexical import STOPWORDS, tokenize
 
 _MONTHS = r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
 _DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow"
-_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|dozen"
+_SEASONS = r"spring|summer|autumn|winter"
+_ORDINALS = r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty-first"
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
+    r"millions?|billions?|trillions?|dozens?|half|single|once|twice|percent|none"
+)
+_MONEY_WORDS = r"dollars?|euros?|pounds?|rubles?|roubles?|pesos?|yuan|yen|francs?|cents?|million|billion|trillion"
 
 # (question cue, pattern a sentence answering that kind of question holds)
-AUTHOR_CUE = re.compile(r"\b(author|wrote|written|byline|reporter|journalist|correspondent)\b", re.I)
-# Stronger than the cue: the question asks who wrote *the article* (its byline is the answer).
-ASKS_AUTHOR = re.compile(r"\b(who (wrote|reported|is the author)|author|byline|written by|correspondent)\b", re.I)
+# The question asks who wrote *the article* (its byline is the answer), not who wrote a song or a
+# letter mentioned in it: "who wrote the article…", "the author of the story", "byline".
+ASKS_AUTHOR = re.compile(
+    r"\b(who (wrote|reported|is the author of)|(author|writer|reporter)s? of|written by)\b.*\b(article|story|piece|report)\b"
+    r"|\b(article|story|piece)['’]?s? (author|writer|reporter)\b|\bbyline\b",
+    re.I,
+)
+AUTHOR_CUE = ASKS_AUTHOR
 BYLINE = re.compile(r"^([Bb]y\s+[A-Z]|@\w{2,})")  # a byline or a handle: what "who wrote" cues
 BY_LINE = re.compile(r"^[Bb]y\s+[A-Z]")
+# A date: a month, weekday or season, a year or decade (911, 1850s, '90s), a century.
+DATE = re.compile(
+    rf"\b({_MONTHS}|{_DAYS}|{_SEASONS}|[0-9]{{3,4}}s?|'[0-9]0s|([0-9]{{1,2}}(st|nd|rd|th)?|{_ORDINALS})[\s-]+centur(y|ies))\b",
+    re.I,
+)
+NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+MONEY = re.compile(rf"[$€£¥₽]|\b({_MONEY_WORDS})\b", re.I)
 
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
-        re.compile(r"\b(handle|twitter|username|user name|social media|instagram|account)\b", re.I),
+        re.compile(r"\b(twitter|username|user name|social media|instagram)\b|\bhandle\s*\?", re.I),
         re.compile(r"(^|\s)@\w{2,}"),
     ),
     (AUTHOR_CUE, BYLINE),
     (
-        re.compile(r"^(when\b|(in |on |at )?(what|which) (year|day|date|month|time|century|decade)\b)", re.I),
-        re.compile(rf"\b({_MONTHS}|{_DAYS}|1[0-9]{{3}}|20[0-9]{{2}}|[0-9]{{1,2}}(st|nd|rd|th)?\s+century)\b", re.I),
+        re.compile(r"^(when (did|was|were|is|are|will|would|has|have|had|does|do)\b|(in |on |at |during )?(what|which) (year|day|date|month|time|century|decade|season)s?\b)", re.I),
+        DATE,
     ),
     (
         re.compile(
-            r"^(how (many|much|old|long|far|big|large|tall|high|often)|what (percentage|number|amount|share))\b",
+            r"^(how (many|much(?! (money|funding|aid|investment|cash))|old|long|far|big|large|tall|high|often)|what (percentage|number|amount|share|proportion))\b",
             re.I,
         ),
-        re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+        NUMBER,
+    ),
+    # Money, not just any number: "how much money", "what did it cost", "at what price".
+    (
+        re.compile(
+            r"^(how much (money|funding|aid|investment|cash)|how much\b.*\b(cost|pay|paid|spend|spent|worth)|"
+            r"(what|at what) (is |was |were |are )?(the )?(cost|price|value|budget)\b)",
+            re.I,
+        ),
+        MONEY,
     ),
 )
 
+# "Which newspaper…", "What company…": a question that asks for a named person or organisation,
+# answered like a "who" question (by a name the question does not already hold).
+_ENTITY = re.compile(
+    r"^(?:in |from |by |for |to |with )?(?:which|what)\s+(?:(?!(?:is|was|are|were|does|did|do|the|a|an)\b)[\w-]+\s+){0,2}?"
+    r"(?:newspapers?|papers?|outlets?|magazines?|publications?|agency|agencies|companies|company|firms?|airlines?|"
+    r"part(?:y|ies)|organi[sz]ations?|groups?|banks?|presidents?|ministers?|leaders?|officials?|journalists?|"
+    r"reporters?|analysts?|generals?|diplomats?|politicians?|spokes(?:man|woman|person)|kings?|queens?|"
+    r"emperors?|dukes?|popes?|writers?|authors?|scientists?|person|people|man|woman)\b",
+    re.I,
+)
 _WHO = re.compile(r"^(who|whom|whose)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
+# One capitalised word (accents allowed): a weaker sign of a name ("Ladner", "Harthacnut", "Iran").
+_CAPITAL = re.compile(r"\b[A-ZÀ-ÞĀ-Ž][\w’'-]*[^\W\d_]")
+_NOT_NAMES = frozenset(
+    tokenize(
+        "a an the in on at of for to from by with and but or as if it its he she his her they their we our i you "
+        "this that these those there then when where which who what how why however mr mrs ms dr"
+    )
+)
+_OPENERS = frozenset(
+    tokenize(
+        "during after before although though while since despite meanwhile later today yesterday earlier instead "
+        "also even still yet thus therefore moreover furthermore indeed finally first second then now many most "
+        "some several both each every all other another such one two three between according besides unlike "
+        "like until unless because so we you i my your"
+    )
+)
 _WORD = re.compile(r"\w+")
 FOLLOW_UP = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there|then)\b", re.IGNORECASE
@@ -70,6 +124,12 @@ def asks_who(question: str) -> bool:
     return bool(_WHO.match(question))
 
 
+def asks_name(question: str) -> bool:
+    """The question wants a person's or organisation's name: "who…", "which newspaper…" (not "who wrote
+    the article", whose answer is the byline)."""
+    return (asks_who(question) or bool(_ENTITY.match(question))) and not asks_author(question)
+
+
 def question_words(question: str) -> frozenset[str]:
     return frozenset(w.casefold() for w in _WORD.findall(question))
 
@@ -79,9 +139,19 @@ def name_score(text: str, words: Collection[str]) -> float:
 
     1.0 for a new name in apposition to the question's words ("Foreign
     Minister Bruno Rodriguez Parrilla", "Volodin, the speaker of the Duma"),
-    0.5 for any capitalised name the question does not already contain.
+    0.5 for any capitalised name the question does not already contain,
+    0.25 for a single new capitalised word ("Ladner", "Iran").
     """
     best = 0.0
+    for match in _CAPITAL.finditer(text):
+        word = _WORD.match(match.group(0).casefold())
+        # A sentence's first word is capitalised anyway: there only a word that is no common sentence
+        # opener ("During", "However", "Close") counts ("Putin promised…" does).
+        initial = match.start() == 0 or bool(re.search(r"[.!?:\"“]\s*$", text[: match.start()]))
+        common = _NOT_NAMES | (_OPENERS if initial else frozenset())
+        if word and word.group(0) not in words and word.group(0) not in common and word.group(0) not in STOPWORDS:
+            best = 0.25
+            break
     for match in _NAME.finditer(text):
         parts = match.group(1).split()
         new = [p for p in parts if p.casefold() not in words]

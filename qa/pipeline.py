@@ -293,18 +293,19 @@ def score_sentences(
     passage_score = {r.chunk_id: r.score / best_fused for r in ranked}
     weights = term_weights(query, lexical)
     cues = ft.type_cues(query.text)
-    who = ft.asks_who(query.text)
+    who = ft.asks_name(query.text)
     author = ft.asks_author(query.text)
     words = ft.question_words(query.text)
     top_doc = snapshot.chunks[ranked[0].chunk_id].doc_id if ranked else ""
 
-    def make(chunk_id: str, position: int, span_end: int, dense: float, n: int) -> Candidate:
+    def make(chunk_id: str, position: int, span_end: int, dense: float, n: int, also: str = "") -> Candidate:
         chunk = snapshot.chunks[chunk_id]
         doc = snapshot.documents[chunk.doc_id]
         start = chunk.sentences[position].start
         text = doc.text[start:span_end]
         cov = coverage(weights, text)
-        passage = passage_score.get(chunk_id, 0.0)
+        # A pair across a chunk boundary stands in both passages: the better one counts.
+        passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
         kind = ft.type_match(text, cues, who, words)
         # The byline of the article the question is about (the best passage's), found by the loader
         # or a "By …" line; never a mere handle, never another article's byline.
@@ -327,13 +328,26 @@ def score_sentences(
             single = _best_clauses(single, weights, s)
         singles[key] = single
 
+    # The sentence after each candidate, found by offset: a chunk boundary is an artifact of indexing,
+    # so "…Lavrov was clearer in public." | "“We call on…,” he said." still pair across it.
+    starts = {(snapshot.chunks[cid].doc_id, snapshot.chunks[cid].sentences[pos].start): (cid, pos) for cid, pos in singles}
+
+    def next_key(chunk_id: str, position: int) -> SentenceKey | None:
+        chunk = snapshot.chunks[chunk_id]
+        if position + 1 < len(chunk.sentences):
+            return (chunk_id, position + 1)
+        found = _NON_SPACE.search(snapshot.documents[chunk.doc_id].text, chunk.sentences[position].end)
+        return starts.get((chunk.doc_id, found.start())) if found else None
+
     out: list[Candidate] = []
     for (chunk_id, position), single in singles.items():
         best = single
         chunk = snapshot.chunks[chunk_id]
-        following = singles.get((chunk_id, position + 1))
-        if following is not None and following.end - single.start <= s.max_quote_chars:
-            pair = make(chunk_id, position, following.end, max(single.dense, following.dense), 2)
+        following_key = next_key(chunk_id, position)
+        following = singles.get(following_key) if following_key is not None else None
+        # A pair starts where the whole first sentence starts (not where a clause cut of it does).
+        if following is not None and following.end - chunk.sentences[position].start <= s.max_quote_chars:
+            pair = make(chunk_id, position, following.end, max(single.dense, following.dense), 2, following.chunk_id)
             if pair.score >= max(single.score, following.score) + s.pair_gain:
                 best = pair
         short = single.end - single.start < s.short_sentence_chars
@@ -349,6 +363,7 @@ def score_sentences(
     return out
 
 
+_NON_SPACE = re.compile(r"\S")
 _CLAUSE_END = re.compile(r"(?<=[;,–—:])\s+")
 
 
@@ -387,8 +402,13 @@ def pick_quotes(
     quotes: list[Quote] = []
     seen: list[tuple[str, set[str]]] = []
     for item in candidates:
-        if len(quotes) >= settings.max_quotes or item.score < best - settings.quote_margin:
+        if len(quotes) >= settings.max_quotes or item.score < best - max(settings.quote_margin, settings.corroboration_margin):
             break
+        # Past the margin only another article's sentence that holds as much of the question as the
+        # first quote does: the same point, corroborated.
+        corroborates = item.doc_id not in {q.doc_id for q in quotes} and item.coverage >= candidates[0].coverage - 1e-9
+        if item.score < best - settings.quote_margin and not corroborates:
+            continue
         words = set(tokenize(item.text))
         if any(q.doc_id == item.doc_id and q.start < item.end and item.start < q.end for q in quotes):
             continue
@@ -459,11 +479,19 @@ def decision_features(
     terms = ft.key_terms(query.parts[0][0])
     support = ft.key_support(terms, lambda t: _in_corpus(t, lexical))
     best = candidates[0] if candidates else None
-    second = candidates[1].score if len(candidates) > 1 else 0.0
+    # The runner-up is the best candidate that is not part of the best one (a pair's own sentence is no rival).
+    second = next(
+        (
+            c.score
+            for c in candidates[1:]
+            if best is not None and not (c.doc_id == best.doc_id and c.start < best.end and best.start < c.end)
+        ),
+        0.0,
+    )
     best_words = set(tokenize(best.text)) if best is not None else set()
     key_in_best = ft.key_support(terms, lambda t: ft.matches(t, best_words)) if best is not None else 0.0
     # Only the miss is a feature: whether a question asks for a type says nothing by itself.
-    asked = bool(ft.type_cues(query.text)) or ft.asks_who(query.text)
+    asked = bool(ft.type_cues(query.text)) or ft.asks_name(query.text)
     return {
         "type_missing": float(asked and (best is None or best.type_match == 0.0)),
         "score": best.score if best else 0.0,

@@ -34,7 +34,7 @@ class AnswerSettings:
     # -- sentence scoring --------------------------------------------------------
     dense_weight: float = 1.0
     """Sentence score: cosine of question and sentence."""
-    lexical_weight: float = 1.0
+    lexical_weight: float = 0.5
     """Sentence score: IDF-weighted, stem-aware share of the question's words in the sentence."""
     passage_weight: float = 0.2
     """Sentence score: fused score of the sentence's chunk, relative to the best chunk."""
@@ -51,17 +51,22 @@ class AnswerSettings:
     """Most quotes in one answer."""
     quote_margin: float = 0.08
     """Further quotes must score within this of the best one."""
+    corroboration_margin: float = 0.16
+    """A quote from another article that holds as much of the question as the first may trail it by this much."""
     near_duplicate_overlap: float = 0.5
     """A quote sharing this share of its words with an earlier one is dropped."""
     short_sentence_chars: int = 60
     """A shorter sentence (a headline fragment, a handle) is quoted with the next one."""
-    pair_gain: float = 0.05
+    pair_gain: float = 0.025
     """Quote two adjacent sentences as one when together they score this much better."""
     max_quote_chars: int = 400
     """Longest quote, in characters (a pair of sentences must fit)."""
     # -- abstention --------------------------------------------------------------
     abstain_below: float = 0.05
     """Abstain when the calibrated probability that the first quote answers is below this."""
+    missing_type_factor: float = 0.1
+    """The probability is multiplied by this when the first quote lacks the kind of answer asked for (a date for
+    "when", a number for "how many", an amount for "how much money", a name for "who" or "which newspaper")."""
     strong_from: float = 0.7
     """At or above this probability the chat says "strong support"; between the two, "partial"."""
     closest_passages: int = 2
@@ -79,7 +84,7 @@ class AnswerSettings:
             value = getattr(self, f.name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise ValueError(f"AnswerSettings.{f.name} must be a number >= 0, not {value!r}.")
-        for name in ("abstain_below", "strong_from"):
+        for name in ("abstain_below", "strong_from", "missing_type_factor"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"AnswerSettings.{name} is a probability in [0, 1], not {getattr(self, name)!r}.")
         if self.candidates < 1 or self.passages < 1 or self.max_quotes < 1:

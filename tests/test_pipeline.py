@@ -13,7 +13,16 @@ from qa import AnswerSettings, ConfidenceModel, CorpusQA, InvalidHistoryError, I
 from qa import pipeline as pl
 from qa.engine import check_quotes
 from qa.errors import QuoteIntegrityError
-from qa.features import key_support, key_terms, matches, name_score, overlap, type_cues, type_match
+from qa.features import (
+    asks_name,
+    key_support,
+    key_terms,
+    matches,
+    name_score,
+    overlap,
+    type_cues,
+    type_match,
+)
 from qa.lexical import LexicalIndex, tokenize
 from tests.conftest import REPO
 from tests.fakes import FakeReader
@@ -207,11 +216,41 @@ def test_type_cues_pick_the_kind_of_answer() -> None:
     assert type_match("By Jane Doe", type_cues("Who wrote the article?"), False, set()) == 1.0
 
 
+def test_dates_and_numbers_in_their_common_forms() -> None:
+    when = type_cues("When did steam injectors become popular?")
+    for text in ("It began in 911.", "Injectors spread in the 1850s.", "It goes back to the first century AD."):
+        assert type_match(text, when, False, set()) == 1.0, text
+    how_many = type_cues("How much more land does it own?")
+    assert type_match("It owns approximately fifty percent more land.", how_many, False, set()) == 1.0
+    # A clause that merely starts with "When" asks for no date.
+    assert type_cues("When extensive time is required, this represents what case?") == ()
+
+
+def test_a_question_about_money_wants_an_amount_not_any_number() -> None:
+    cues = type_cues("How much money will Russia put into the railroads?")
+    assert type_match("The two countries would also consider defence co-operation.", cues, False, set()) == 0.0
+    assert type_match("Russia will lend $1.2bn for the work.", cues, False, set()) == 1.0
+    assert type_match("It will cost 40 million roubles.", cues, False, set()) == 1.0
+
+
+def test_which_newspaper_asks_for_a_name_and_who_wrote_the_article_for_the_byline() -> None:
+    assert asks_name("Which Florida newspaper backed up the report?")
+    assert asks_name("Who publicly urged Washington to act?")
+    assert not asks_name("What is the general term for the output?")  # "general" is no person here
+    assert not asks_name("Which area of cooperation will be widened?")
+    assert not asks_name("Who wrote the article about the visit?")  # its answer is the byline
+    assert type_cues("What does a Turing machine handle on its tape?") == ()  # not a social media handle
+
+
 def test_name_score_prefers_a_name_in_apposition() -> None:
     words = {"who", "is", "cuba", "s", "foreign", "minister"}
     assert name_score("Cuba's Foreign Minister Bruno Rodriguez met him.", words) == 1.0
     assert name_score("He met Sergei Lavrov there.", words) == 0.5
     assert name_score("nothing capitalised here", words) == 0.0
+    # One new capitalised word is weaker evidence; a sentence's first word is none at all.
+    assert name_score("It was shown by Ladner that it holds.", words) == 0.25
+    assert name_score("During the visit nothing was signed.", words) == 0.0
+    assert name_score("Putin promised more oil.", words) == 0.25  # a name as the subject
 
 
 def test_stem_matching() -> None:
