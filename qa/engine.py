@@ -15,6 +15,7 @@ from pathlib import Path
 from . import pipeline as pl
 from .confidence import ConfidenceModel, support_level
 from .errors import InvalidQuestionError, QuoteIntegrityError
+from .features import asked_kind
 from .lexical import LexicalIndex
 from .protocols import CorpusReader, Snapshot
 from .records import Answer, Passage, Quote
@@ -116,7 +117,7 @@ class CorpusQA:
         confidence = round(evidence.confidence, 4)
         support = support_level(confidence, s.abstain_below, s.strong_from)
         if support == "none":
-            return Answer(
+            abstained = Answer(
                 question=evidence.query.text,
                 text=NOT_IN_ARTICLES,
                 quotes=(),
@@ -125,7 +126,9 @@ class CorpusQA:
                 support="none",
                 passages=passages,
                 closest=passages[: s.closest_passages],
+                missing=asked_kind(evidence.query.text) if evidence.features.get("type_missing") else "",
             )
+            return replace(abstained, text=answer_markdown(abstained))
         quotes = tuple(pl.pick_quotes(snapshot, evidence.candidates, s))
         # Verbatim by construction; checked so that a bug can never show a false quote.
         check_quotes(quotes, {q.doc_id: snapshot.documents[q.doc_id].text for q in quotes})

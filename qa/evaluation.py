@@ -106,7 +106,7 @@ class EvalReport:
                 )  # fmt: skip
         return rows
 
-    def thresholds(self, steps: Sequence[float] = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)) -> list[tuple[float, float, float, float]]:
+    def thresholds(self, steps: Sequence[float] = (0.02, 0.04, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)) -> list[tuple[float, float, float, float]]:
         """Rows ``(threshold, first-quote hit, unanswerable abstained, false abstentions)``."""
         answerable = [o for o in self.outcomes if o.answerable]
         unanswerable = [o for o in self.outcomes if not o.answerable]

@@ -67,13 +67,28 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 
 # "Which newspaper…", "What company…": a question that asks for a named person or organisation,
 # answered like a "who" question (by a name the question does not already hold).
+ENTITY_NOUNS = (
+    "newspaper", "paper", "outlet", "magazine", "publication", "agency", "agencies", "company", "companies",
+    "firm", "airline", "party", "parties", "organisation", "organization", "group", "bank", "president",
+    "minister", "leader", "official", "journalist", "reporter", "analyst", "general", "diplomat", "politician",
+    "spokesman", "spokeswoman", "spokesperson", "king", "queen", "emperor", "duke", "pope", "writer", "author",
+    "scientist", "person", "people", "man", "woman",
+)  # fmt: skip
 _ENTITY = re.compile(
     r"^(?:in |from |by |for |to |with )?(?:which|what)\s+(?:(?!(?:is|was|are|were|does|did|do|the|a|an)\b)[\w-]+\s+){0,2}?"
-    r"(?:newspapers?|papers?|outlets?|magazines?|publications?|agency|agencies|companies|company|firms?|airlines?|"
-    r"part(?:y|ies)|organi[sz]ations?|groups?|banks?|presidents?|ministers?|leaders?|officials?|journalists?|"
-    r"reporters?|analysts?|generals?|diplomats?|politicians?|spokes(?:man|woman|person)|kings?|queens?|"
-    r"emperors?|dukes?|popes?|writers?|authors?|scientists?|person|people|man|woman)\b",
+    rf"(?:{'|'.join(ENTITY_NOUNS)})s?\b",
     re.I,
+)
+# Words that name the *kind* of answer asked for ("which newspaper", "what post", "social media
+# handle"): an article gives the answer (the Miami Herald, national security adviser, @name), rarely the
+# category word, so they are no key terms of the question.
+CATEGORY_WORDS = frozenset(
+    tokenize(" ".join(ENTITY_NOUNS))
+) | frozenset(
+    tokenize(
+        "handle social media twitter username instagram post position job title office month century decade "
+        "season city country town place term phrase"
+    )
 )
 _WHO = re.compile(r"^(who|whom|whose)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
@@ -109,6 +124,17 @@ FRAMING_WORDS = frozenset(
         "reason reasons purpose role part talk talked discuss discussed refer referred use used using"
     )
 )
+
+
+ANSWER_KINDS = ("handle", "byline", "date", "number", "amount")  # one per ANSWER_TYPES row
+
+
+def asked_kind(question: str) -> str:
+    """The kind of answer the question asks for, as a noun ("date"); "" when it names none."""
+    for (cue, _), kind in zip(ANSWER_TYPES, ANSWER_KINDS, strict=True):
+        if cue.search(question):
+            return kind
+    return "name" if asks_name(question) else ""
 
 
 def type_cues(question: str) -> tuple[re.Pattern[str], ...]:
@@ -193,7 +219,7 @@ def key_terms(tokens: Iterable[str]) -> tuple[str, ...]:
     """The question's topic words: its tokens less framing words, in order, once each."""
     seen: dict[str, None] = {}
     for t in tokens:
-        if (t not in FRAMING_WORDS and not t.isdigit()) or (t.isdigit() and len(t) == 4):
+        if (t not in FRAMING_WORDS and t not in CATEGORY_WORDS and not t.isdigit()) or (t.isdigit() and len(t) == 4):
             seen.setdefault(t, None)
     return tuple(seen)
 

@@ -476,7 +476,8 @@ def decision_features(
 ) -> dict[str, float]:
     """What the confidence model reads: how well the best candidate answers, and whether the corpus
     uses the question's key terms at all."""
-    terms = ft.key_terms(query.parts[0][0])
+    # A follow-up ("Why did that deal fall through?") inherits its topic from the question before it.
+    terms = ft.key_terms(tuple(t for tokens, _ in query.parts for t in tokens))
     support = ft.key_support(terms, lambda t: _in_corpus(t, lexical))
     best = candidates[0] if candidates else None
     # The runner-up is the best candidate that is not part of the best one (a pair's own sentence is no rival).

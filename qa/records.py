@@ -71,6 +71,8 @@ class Answer:
     support: Support = "none"
     passages: tuple[Passage, ...] = field(default=())
     closest: tuple[Passage, ...] = field(default=())
+    missing: str = ""
+    """When abstaining: the kind of answer asked for ("date", "name") that the closest passage lacks."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +81,7 @@ class Answer:
             "abstained": self.abstained,
             "confidence": self.confidence,
             "support": self.support,
+            "missing": self.missing,
             "quotes": [q.to_dict() for q in self.quotes],
             "passages": [p.to_dict() for p in self.passages],
             "closest": [p.to_dict() for p in self.closest],

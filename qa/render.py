@@ -45,6 +45,11 @@ def citation_label(n: int, quote: Quote) -> str:
     return f"[{n}] {quote.title}{byline} · paragraph {quote.paragraph} of {quote.paragraphs}"
 
 
+def abstention_text(answer: Answer) -> str:
+    """The abstention, and why when the closest passage lacks the kind of answer asked for ("no date" for "when")."""
+    return NOT_IN_ARTICLES + (f" The closest passage gives no {answer.missing}." if answer.missing else "")
+
+
 def support_line(answer: Answer) -> str:
     return f"{SUPPORT_WORDS[answer.support]} (confidence {answer.confidence:.2f})"
 
@@ -55,7 +60,7 @@ def support_line(answer: Answer) -> str:
 def answer_markdown(answer: Answer) -> str:
     """Block quotes with [n] markers, then one source line each (article id, never a server path)."""
     if answer.abstained:
-        return NOT_IN_ARTICLES
+        return escape_markdown(abstention_text(answer))
     lines = [f"> {escape_markdown(q.text)} [{n}]" for n, q in enumerate(answer.quotes, 1)]
     lines.append("")
     for n, q in enumerate(answer.quotes, 1):
@@ -83,7 +88,7 @@ def answer_html(answer: Answer) -> str:
             if answer.closest
             else ""
         )
-        return f'<div class="cqa-answer"><p class="cqa-none">{_e(NOT_IN_ARTICLES)}</p>{support}{closest}</div>'
+        return f'<div class="cqa-answer"><p class="cqa-none">{_e(abstention_text(answer))}</p>{support}{closest}</div>'
     quotes = "".join(
         f'<blockquote class="cqa-quote" data-n="{n}"><span class="cqa-qtext">{_e(q.text)}</span> '
         f'<button class="cqa-cite" value="{_e(_target(q))}" title="Open the article at this quote">[{n}]</button> '

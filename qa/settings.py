@@ -62,7 +62,7 @@ class AnswerSettings:
     max_quote_chars: int = 400
     """Longest quote, in characters (a pair of sentences must fit)."""
     # -- abstention --------------------------------------------------------------
-    abstain_below: float = 0.05
+    abstain_below: float = 0.04
     """Abstain when the calibrated probability that the first quote answers is below this."""
     missing_type_factor: float = 0.1
     """The probability is multiplied by this when the first quote lacks the kind of answer asked for (a date for

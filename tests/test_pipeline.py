@@ -261,6 +261,9 @@ def test_stem_matching() -> None:
 def test_key_terms_drop_framing_words() -> None:
     assert key_terms(tokenize("Who wrote the article about the Cuban embargo?")) == ("cuban", "embargo")
     assert key_terms(tokenize("What happened in 1991?")) == ("1991",)
+    # The kind of answer asked for is no topic: an article names the handle, not "social media".
+    assert key_terms(tokenize("What is the author's social media handle?")) == ()
+    assert key_terms(tokenize("What post did John Bolton hold?")) == ("john", "bolton", "hold")
 
 
 def test_key_support_counts_terms_the_corpus_uses() -> None:
@@ -375,6 +378,20 @@ def test_confidence_model_is_a_standardised_logistic() -> None:
 def test_the_shipped_confidence_model_loads() -> None:
     model = ConfidenceModel.load()
     assert model.weights and 0.0 <= model.probability({}) <= 1.0
+
+
+def test_a_quote_without_the_asked_for_kind_of_answer_is_trusted_less(fake_reader: FakeReader) -> None:
+    # "When…?" and the best sentences hold no date: the probability is cut by missing_type_factor.
+    model = ConfidenceModel(weights={}, bias=-1.0, means={}, scales={})  # p = 0.27 whatever the evidence
+    question = "When did the joint statement on sanctions end the visit?"
+    evidence = engine(fake_reader, model).evidence(question)
+    assert evidence.features["type_missing"] == 1.0
+    assert evidence.confidence == pytest.approx(model.probability({}) * S.missing_type_factor)
+    answer = engine(fake_reader, model).answer(question)
+    assert answer.abstained and answer.missing == "date"
+    assert answer.text == "The articles don't answer this question. The closest passage gives no date."
+    # With the factor at 1 the same evidence is answered.
+    assert not engine(fake_reader, model, missing_type_factor=1.0).answer(question).abstained
 
 
 def test_an_empty_corpus_abstains() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -80,6 +81,9 @@ def test_abstention_renders_plainly() -> None:
     assert "don&#x27;t answer" in page and "The articles don&#x27;t say" in page
     panel = sources_html(no, {})
     assert "Closest passages — not an answer" in panel and "&lt;b&gt;near" in panel
+    why = replace(no, missing="date")
+    assert answer_markdown(why) == "The articles don't answer this question. The closest passage gives no date."
+    assert "gives no date" in answer_html(why) and why.to_dict()["missing"] == "date"
 
 
 @pytest.mark.parametrize("confidence", [0.55, 0.95])
