@@ -153,6 +153,9 @@ def train(args: argparse.Namespace, run_dir: Path) -> tuple[SentenceTransformer,
     seed_everything(args.seed)
     model = load_model("base", args.device)
     train_questions = load_questions(args.train / "questions.json")
+    if args.extra is not None:
+        # Hand-written paraphrases on the same articles (news readers paraphrase; SQuAD copies words).
+        train_questions += load_questions(args.extra)
     train_sentences = load_sentences(args.train / "corpus")
     started = time.perf_counter()
     model.eval()
@@ -257,6 +260,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument(
         "--train", type=Path, default=DEFAULT_TRAIN, help="training corpus/ and questions.json"
+    )
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        default=None,
+        help="more training questions on the same articles, e.g. training/data/paraphrase-train.json",
     )
     parser.add_argument("--bench", type=Path, default=DEFAULT_BENCH, help="dev benchmark, evaluation only")
     parser.add_argument("--out", type=Path, required=True, help="where the fine-tuned model folder goes")
