@@ -68,6 +68,15 @@ class ConfidenceModel:
             ) from exc
 
 
+def answer_probability(model: ConfidenceModel, features: Mapping[str, float], missing_type_factor: float) -> float:
+    """The model's probability, cut by ``missing_type_factor`` when the first quote lacks the kind of
+    answer asked for: "When…?" answered by a sentence with no date is no answer, however close its
+    words. (A rule, not a fitted weight: Wikipedia training sentences nearly all hold a date or a name,
+    so the fit hardly sees it; see docs/design.md.)"""
+    p = model.probability(features)
+    return p * missing_type_factor if features.get("type_missing") else p
+
+
 def support_level(confidence: float, abstain_below: float, strong_from: float) -> Support:
     """What the chat tells the reader: strong support, partial support (read the source), or none."""
     if confidence < abstain_below:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import pipeline as pl
-from .confidence import ConfidenceModel, support_level
+from .confidence import ConfidenceModel, answer_probability, support_level
 from .errors import InvalidQuestionError, QuoteIntegrityError
 from .features import asked_kind
 from .lexical import LexicalIndex
@@ -102,11 +102,9 @@ class CorpusQA:
             warming.result()
             candidates = pl.score_sentences(snapshot, query, ranked, keys, vectors, lexical, s)
         features = pl.decision_features(query, ranked, candidates, lexical, hits)
-        confidence = self.confidence_model.probability(features) if candidates else 0.0
-        if features["type_missing"]:
-            # "When…?" answered by a sentence with no date is no answer, however close its words: the
-            # fitted model hardly sees this on Wikipedia, where nearly every sentence holds a date or a name.
-            confidence *= s.missing_type_factor
+        confidence = (
+            answer_probability(self.confidence_model, features, s.missing_type_factor) if candidates else 0.0
+        )
         return Evidence(snapshot, query, tuple(ranked), tuple(candidates), features, confidence)
 
     def decide(self, evidence: Evidence) -> Answer:

@@ -34,7 +34,12 @@ DATE = re.compile(
     rf"\b({_MONTHS}|{_DAYS}|{_SEASONS}|[0-9]{{3,4}}s?|'[0-9]0s|([0-9]{{1,2}}(st|nd|rd|th)?|{_ORDINALS})[\s-]+centur(y|ies))\b",
     re.I,
 )
-NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+# A count or measure; a bare year (1850, 2001, 1990s) is a date, not an answer to "how many".
+NUMBER = re.compile(rf"(?<![\d,.])(?!(1[89]|20)\d\d(?![\d,%]|\.\d))\d|\b({_NUMBER_WORDS})\b", re.I)
+TIME_OF_DAY = re.compile(
+    r"\b\d{1,2}([:.]\d\d)?\s*(am|pm|a\.m\.|p\.m\.|gmt|utc|hours?)\b|\b(morning|afternoon|evening|night|noon|midnight|dawn|dusk|o['’]clock)\b",
+    re.I,
+)
 MONEY = re.compile(rf"[$€£¥₽]|\b({_MONEY_WORDS})\b", re.I)
 
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
@@ -44,9 +49,14 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     (AUTHOR_CUE, BYLINE),
     (
-        re.compile(r"^(when (did|was|were|is|are|will|would|has|have|had|does|do)\b|(in |on |at |during )?(what|which) (year|day|date|month|time|century|decade|season)s?\b)", re.I),
+        re.compile(
+            r"^(when (did|was|were|is|are|will|would|has|have|had|does|do)\b|(in |on |at |during )?(what|which) "
+            r"(year|day|date|month|time(?! of (the )?day)|century|decade|season)s?\b)",
+            re.I,
+        ),
         DATE,
     ),
+    (re.compile(r"\btime of (the )?day\b", re.I), TIME_OF_DAY),
     (
         re.compile(
             r"^(how (many|much(?! (money|funding|aid|investment|cash))|old|long|far|big|large|tall|high|often)|what (percentage|number|amount|share|proportion))\b",
@@ -126,7 +136,7 @@ FRAMING_WORDS = frozenset(
 )
 
 
-ANSWER_KINDS = ("handle", "byline", "date", "number", "amount")  # one per ANSWER_TYPES row
+ANSWER_KINDS = ("handle", "byline", "date", "time of day", "number", "amount")  # one per ANSWER_TYPES row
 
 
 def asked_kind(question: str) -> str:

@@ -222,6 +222,13 @@ def test_dates_and_numbers_in_their_common_forms() -> None:
         assert type_match(text, when, False, set()) == 1.0, text
     how_many = type_cues("How much more land does it own?")
     assert type_match("It owns approximately fifty percent more land.", how_many, False, set()) == 1.0
+    # A year is no count, and a weekday no time of day.
+    personnel = type_cues("How many personnel worked at the facility?")
+    assert type_match("The facility was closed in 2001.", personnel, False, set()) == 0.0
+    assert type_match("About 1,500 people worked there until 2001.", personnel, False, set()) == 1.0
+    time_of_day = type_cues("At what time of day did they meet?")
+    assert type_match("They met on Thursday.", time_of_day, False, set()) == 0.0
+    assert type_match("They met on Thursday evening.", time_of_day, False, set()) == 1.0
     # A clause that merely starts with "When" asks for no date.
     assert type_cues("When extensive time is required, this represents what case?") == ()
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import open_corpus
-from qa.confidence import ConfidenceModel
+from qa import AnswerSettings, open_corpus
+from qa.confidence import ConfidenceModel, answer_probability
 from qa.evaluation import first_candidate_answers, load_questions
 from vectorstore import StoreSettings, default_embedder
 
@@ -88,7 +88,7 @@ def main() -> None:
         for t in THRESHOLDS:
             cells = []
             for rows in dev.values():
-                p = [model.probability(f) for f, _, _ in rows]
+                p = [answer_probability(model, f, AnswerSettings().missing_type_factor) for f, _, _ in rows]
                 ans = [(pi, hit) for pi, (_, a, hit) in zip(p, rows, strict=True) if a]
                 un = [pi for pi, (_, a, _) in zip(p, rows, strict=True) if not a]
                 first = sum(hit and pi >= t for pi, hit in ans) / max(len(ans), 1)
