@@ -102,6 +102,12 @@ def test_unanswerable_question_says_so(page) -> None:  # type: ignore[no-untyped
     assert "not an answer" in closest.inner_text()
 
 
+def test_an_abstention_names_the_missing_kind_of_answer(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, "How many barrels of oil does Russia send to Cuba?")
+    said = last_answer(page)
+    assert "The articles don't answer this question. The closest passage gives no number." in said
+
+
 def test_empty_and_overlong_questions_get_a_message(page) -> None:  # type: ignore[no-untyped-def]
     page.locator("#cqa-question textarea").fill("   ")
     page.locator("#cqa-ask").click()

@@ -98,6 +98,21 @@ def test_unanswerable_question_abstains_with_closest_passages(default_engine) ->
     assert answer.closest  # offered separately, never as the answer
 
 
+def test_an_abstention_says_which_kind_of_answer_is_missing(default_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = default_engine.answer("How many barrels of oil does Russia send to Cuba?")
+    assert answer.abstained and answer.missing == "number"
+    assert answer.text == "The articles don't answer this question. The closest passage gives no number."
+
+
+def test_a_said_quote_comes_with_the_sentence_naming_the_speaker(default_engine) -> None:  # type: ignore[no-untyped-def]
+    # "“We call on…,” he said" opens a chunk; the sentence naming Lavrov closes the one before.
+    answer = default_engine.answer("Who publicly urged Washington to act with common sense and responsibility?")
+    first = answer.quotes[0]
+    assert "Sergei Lavrov" in first.text and "We call on the United States" in first.text
+    docs = default_engine.reader.index.snapshot.documents
+    assert docs[first.doc_id].text[first.start : first.end] == first.text
+
+
 def test_retrieve_returns_fused_verbatim_passages(default_engine) -> None:  # type: ignore[no-untyped-def]
     passages = default_engine.retrieve("Soviet Union economic lifeline", k=3)
     assert len(passages) == 3
