@@ -42,12 +42,14 @@ TIME_OF_DAY = re.compile(
 )
 MONEY = re.compile(rf"[$€£¥₽]|\b({_MONEY_WORDS})\b", re.I)
 
-ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+# (question cue, pattern a sentence answering that kind of question holds, the kind in words)
+ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
     (
         re.compile(r"\b(twitter|username|user name|social media|instagram)\b|\bhandle\s*\?", re.I),
         re.compile(r"(^|\s)@\w{2,}"),
+        "handle",
     ),
-    (AUTHOR_CUE, BYLINE),
+    (AUTHOR_CUE, BYLINE, "byline"),
     (
         re.compile(
             r"^(when (did|was|were|is|are|will|would|has|have|had|does|do)\b|(in |on |at |during )?(what|which) "
@@ -55,14 +57,16 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             re.I,
         ),
         DATE,
+        "date",
     ),
-    (re.compile(r"\btime of (the )?day\b", re.I), TIME_OF_DAY),
+    (re.compile(r"\btime of (the )?day\b", re.I), TIME_OF_DAY, "time of day"),
     (
         re.compile(
             r"^(how (many|much(?! (money|funding|aid|investment|cash))|old|long|far|big|large|tall|high|often)|what (percentage|number|amount|share|proportion))\b",
             re.I,
         ),
         NUMBER,
+        "number",
     ),
     # Money, not just any number: "how much money", "what did it cost", "at what price".
     (
@@ -72,6 +76,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             re.I,
         ),
         MONEY,
+        "amount",
     ),
 )
 
@@ -118,6 +123,7 @@ _OPENERS = frozenset(
         "like until unless because so we you i my your"
     )
 )
+_SENTENCE_END = frozenset('.!?:"“')
 _WORD = re.compile(r"\w+")
 FOLLOW_UP = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there|then)\b", re.IGNORECASE
@@ -136,20 +142,15 @@ FRAMING_WORDS = frozenset(
 )
 
 
-ANSWER_KINDS = ("handle", "byline", "date", "time of day", "number", "amount")  # one per ANSWER_TYPES row
-
-
 def asked_kind(question: str) -> str:
     """The kind of answer the question asks for, as a noun ("date"); "" when it names none."""
-    for (cue, _), kind in zip(ANSWER_TYPES, ANSWER_KINDS, strict=True):
-        if cue.search(question):
-            return kind
-    return "name" if asks_name(question) else ""
+    kind = next((kind for cue, _, kind in ANSWER_TYPES if cue.search(question)), "")
+    return kind or ("name" if asks_name(question) else "")
 
 
 def type_cues(question: str) -> tuple[re.Pattern[str], ...]:
     """The answer patterns this question asks for (a date for "when", a number for "how many", …)."""
-    return tuple(pattern for cue, pattern in ANSWER_TYPES if cue.search(question))
+    return tuple(pattern for cue, pattern, _ in ANSWER_TYPES if cue.search(question))
 
 
 def asks_author(question: str) -> bool:
@@ -181,13 +182,15 @@ def name_score(text: str, words: Collection[str]) -> float:
     best = 0.0
     for match in _CAPITAL.finditer(text):
         word = _WORD.match(match.group(0).casefold())
+        if word is None or word.group(0) in words or word.group(0) in _NOT_NAMES or word.group(0) in STOPWORDS:
+            continue
         # A sentence's first word is capitalised anyway: there only a word that is no common sentence
-        # opener ("During", "However", "Close") counts ("Putin promised…" does).
-        initial = match.start() == 0 or bool(re.search(r"[.!?:\"“]\s*$", text[: match.start()]))
-        common = _NOT_NAMES | (_OPENERS if initial else frozenset())
-        if word and word.group(0) not in words and word.group(0) not in common and word.group(0) not in STOPWORDS:
-            best = 0.25
-            break
+        # opener ("During", "However") counts ("Putin promised…" does).
+        before = text[: match.start()].rstrip()
+        if (not before or before[-1] in _SENTENCE_END) and word.group(0) in _OPENERS:
+            continue
+        best = 0.25
+        break
     for match in _NAME.finditer(text):
         parts = match.group(1).split()
         new = [p for p in parts if p.casefold() not in words]
