@@ -387,6 +387,23 @@ def test_the_shipped_confidence_model_loads() -> None:
     assert model.weights and 0.0 <= model.probability({}) <= 1.0
 
 
+def test_a_pair_crosses_a_chunk_boundary_so_a_said_quote_keeps_its_speaker() -> None:
+    text = (
+        "Talks in Moscow\n"
+        "The delegation arrived on Thursday. "
+        "In his meeting with Rodriguez, Foreign Minister Sergei Lavrov was clearer in public. "
+        "“We call on Washington to show common sense and take a responsible attitude,” he said after the long meeting. "
+        "The visit ended with a joint statement on sanctions.\n"
+    )
+    reader = FakeReader({"a.txt": text})
+    naming, said = text.index("In his meeting"), text.index("“We call")
+    chunk_of = {reader.snapshot.chunks[c].sentences[0].start: c for c in reader.snapshot.chunk_order}
+    assert said in chunk_of and naming not in chunk_of  # "he said" opens a chunk; Lavrov ends the one before
+    answer = engine(reader).answer("Who publicly urged Washington to show common sense?")
+    first = answer.quotes[0]
+    assert first.start == naming and first.end == text.index(" The visit") and first.text == text[first.start : first.end]
+
+
 def test_a_quote_without_the_asked_for_kind_of_answer_is_trusted_less(fake_reader: FakeReader) -> None:
     # "When…?" and the best sentences hold no date: the probability is cut by missing_type_factor.
     model = ConfidenceModel(weights={}, bias=-1.0, means={}, scales={})  # p = 0.27 whatever the evidence
