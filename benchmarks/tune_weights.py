@@ -46,7 +46,8 @@ def main() -> None:
         sets.append((path.stem, engine, [q for q in load_questions(path) if q.answerable]))
     results = []
     for combo in itertools.product(*args.grid.values()):
-        settings = replace(AnswerSettings(), **dict(zip(args.grid, combo, strict=True)))
+        chosen = dict(zip(args.grid, combo, strict=True))
+        settings = replace(AnswerSettings(), **chosen)
         rates = []
         for _, engine, questions in sets:
             trial = CorpusQA(engine.reader, settings, confidence_model=engine.confidence_model)
@@ -55,8 +56,8 @@ def main() -> None:
                 for q in questions
             )
             rates.append(hits / max(len(questions), 1))
-        results.append((rates, dict(zip(args.grid, combo, strict=True))))
-        print("  ".join(f"{name} {100 * r:5.1f}%" for (name, _, _), r in zip(sets, rates, strict=True)), combo, flush=True)
+        results.append((rates, chosen))
+        print("  ".join(f"{name} {100 * r:5.1f}%" for (name, _, _), r in zip(sets, rates, strict=True)), chosen, flush=True)
     results.sort(key=lambda r: -sum(r[0]))
     print("\nbest first:")
     for rates, combo in results[:10]:

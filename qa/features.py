@@ -26,7 +26,6 @@ ASKS_AUTHOR = re.compile(
     r"|\b(article|story|piece)['’]?s? (author|writer|reporter)\b|\bbyline\b",
     re.I,
 )
-AUTHOR_CUE = ASKS_AUTHOR
 BYLINE = re.compile(r"^([Bb]y\s+[A-Z]|@\w{2,})")  # a byline or a handle: what "who wrote" cues
 BY_LINE = re.compile(r"^[Bb]y\s+[A-Z]")
 # A date: a month, weekday or season, a year or decade (911, 1850s, '90s), a century.
@@ -49,7 +48,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
         re.compile(r"(^|\s)@\w{2,}"),
         "handle",
     ),
-    (AUTHOR_CUE, BYLINE, "byline"),
+    (ASKS_AUTHOR, BYLINE, "byline"),
     (
         re.compile(
             r"^(when (did|was|were|is|are|will|would|has|have|had|does|do)\b|(in |on |at |during )?(what|which) "
@@ -98,31 +97,24 @@ _ENTITY = re.compile(
 # handle"): an article gives the answer (the Miami Herald, national security adviser, @name), rarely the
 # category word, so they are no key terms of the question.
 CATEGORY_WORDS = frozenset(
-    tokenize(" ".join(ENTITY_NOUNS))
-) | frozenset(
     tokenize(
-        "handle social media twitter username instagram post position job title office month century decade "
-        "season city country town place term phrase"
+        " ".join(ENTITY_NOUNS) + " handle social media twitter username instagram post position job title office "
+        "month century decade season city country town place term phrase"
     )
 )
 _WHO = re.compile(r"^(who|whom|whose)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
 # One capitalised word (accents allowed): a weaker sign of a name ("Ladner", "Harthacnut", "Iran").
 _CAPITAL = re.compile(r"\b[A-ZÀ-ÞĀ-Ž][\w’'-]*[^\W\d_]")
-_NOT_NAMES = frozenset(
-    tokenize(
-        "a an the in on at of for to from by with and but or as if it its he she his her they their we our i you "
-        "this that these those there then when where which who what how why however mr mrs ms dr"
-    )
-)
-_OPENERS = frozenset(
-    tokenize(
-        "during after before although though while since despite meanwhile later today yesterday earlier instead "
-        "also even still yet thus therefore moreover furthermore indeed finally first second then now many most "
-        "some several both each every all other another such one two three between according besides unlike "
-        "like until unless because so we you i my your"
-    )
-)
+# Capitalised words that are no names, compared as they stand in the text (not as BM25 tokens,
+# which drop stopwords and plural endings): function words and titles; at a sentence's start, openers.
+_NOT_NAMES = STOPWORDS | frozenset(("however", "mr", "mrs", "ms", "dr"))
+_OPENERS = frozenset((
+    "although", "though", "while", "since", "despite", "meanwhile", "later", "today", "yesterday", "earlier",
+    "instead", "even", "still", "yet", "thus", "therefore", "moreover", "furthermore", "indeed", "finally",
+    "first", "second", "many", "several", "every", "another", "one", "two", "three", "besides", "unlike",
+    "like", "until", "unless", "because",
+))  # fmt: skip
 _SENTENCE_END = frozenset('.!?:"“')
 _WORD = re.compile(r"\w+")
 FOLLOW_UP = re.compile(
@@ -182,7 +174,7 @@ def name_score(text: str, words: Collection[str]) -> float:
     best = 0.0
     for match in _CAPITAL.finditer(text):
         word = _WORD.match(match.group(0).casefold())
-        if word is None or word.group(0) in words or word.group(0) in _NOT_NAMES or word.group(0) in STOPWORDS:
+        if word is None or word.group(0) in words or word.group(0) in _NOT_NAMES:
             continue
         # A sentence's first word is capitalised anyway: there only a word that is no common sentence
         # opener ("During", "However") counts ("Putin promised…" does).
