@@ -102,6 +102,13 @@ CATEGORY_WORDS = frozenset(
         "month century decade season city country town place term phrase"
     )
 )
+# Quoted speech attributed to a pronoun ("…,” he said", "She told reporters"): the speaker's name
+# stands in an earlier sentence.
+PRONOUN_SPEAKER = re.compile(
+    r"(^|[,.!?'\"’”]\s*)(he|she|they)\s+(said|says|told|tells|added|adds|asked|warned|declared|stressed|noted|"
+    r"insisted|replied|responded|argued|explained|continued|wrote)\b",
+    re.I,
+)
 _WHO = re.compile(r"^(who|whom|whose)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
 # One capitalised word (accents allowed): a weaker sign of a name ("Ladner", "Harthacnut", "Iran").

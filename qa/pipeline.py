@@ -70,6 +70,8 @@ class Candidate:
     sentences: int = 1
     byline: float = 0.0
     """1.0 when the question asks who wrote the article and this is its byline."""
+    fragment: float = 0.0
+    """1.0 when it holds no whole sentence (a headline, a caption, a handle alone)."""
 
 
 # -- validation ------------------------------------------------------------------
@@ -267,7 +269,7 @@ def sentence_score(
 def rescore(candidate: Candidate, s: AnswerSettings) -> float:
     """``candidate``'s score under other settings (tuning re-ranks with the engine's own formula)."""
     c = candidate
-    return sentence_score(c.dense, c.coverage, c.passage, c.type_match, c.byline, len(c.text), is_fragment(c.text), s)
+    return sentence_score(c.dense, c.coverage, c.passage, c.type_match, c.byline, len(c.text), c.fragment, s)
 
 
 _CLOSED = re.compile(r"[.!?…]['\"’”»)\]]*\s*$")
@@ -303,17 +305,23 @@ def score_sentences(
         doc = snapshot.documents[chunk.doc_id]
         start = chunk.sentences[position].start
         text = doc.text[start:span_end]
+        # Only a quote of fragments alone is one: a handle with the sentence after it, or a caption
+        # with its credit line ("… state visit. Photograph: Sergei Chirikov"), reads as a sentence.
+        fragment = is_fragment(text) * is_fragment(doc.text[start : min(span_end, chunk.sentences[position].end)])
         cov = coverage(weights, text)
         # A pair across a chunk boundary stands in both passages: the better one counts.
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
         kind = ft.type_match(text, cues, who, words)
+        if who and n == 1 and ft.PRONOUN_SPEAKER.search(text):
+            # "“…,” he told Mr Volodin.": the speaker is named in the sentence before, not here.
+            kind = min(kind, 0.25)
         # The byline of the article the question is about (the best passage's), found by the loader
         # or a "By …" line; never a mere handle, never another article's byline.
         is_byline = text.startswith(doc.byline) if doc.byline else bool(ft.BY_LINE.match(text))
         byline = float(author and doc.doc_id == top_doc and is_byline)
-        score = sentence_score(dense, cov, passage, kind, byline, len(text), is_fragment(text), s)
+        score = sentence_score(dense, cov, passage, kind, byline, len(text), fragment, s)
         return Candidate(
-            chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline
+            chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline, fragment
         )
 
     singles: dict[SentenceKey, Candidate] = {}
@@ -384,7 +392,10 @@ def _best_clauses(candidate: Candidate, weights: Mapping[str, float], s: AnswerS
     if best is None:
         return candidate
     value, a, b = best
-    cut = replace(candidate, start=candidate.start + a, end=candidate.start + b, text=text[a:b], coverage=value)
+    piece = text[a:b]
+    cut = replace(
+        candidate, start=candidate.start + a, end=candidate.start + b, text=piece, coverage=value, fragment=is_fragment(piece)
+    )
     return replace(cut, score=rescore(cut, s))
 
 

@@ -51,10 +51,23 @@ NEWS_DEV = Path(__file__).parent / "data" / "news-dev.json"
 def test_news_dev_quality(default_engine) -> None:  # type: ignore[no-untyped-def]
     hits, n_ans, answered, abstained, n_un = first_quote_hits(default_engine, NEWS_DEV)
     assert (n_ans, n_un) == (69, 58)
-    # Floors a little under the figures in docs/quality.md (73.9% first, 48.3% abstained, 8.7% false).
-    assert hits / n_ans >= 0.70, f"first-quote hits {hits}/{n_ans}"
-    assert abstained / n_un >= 0.45, f"abstained {abstained}/{n_un}"
-    assert answered / n_ans >= 0.88, f"answered {answered}/{n_ans}"
+    # Floors a little under the figures in docs/quality.md (82.6% first, 65.5% abstained, 2.9% false).
+    assert hits / n_ans >= 0.78, f"first-quote hits {hits}/{n_ans}"
+    assert abstained / n_un >= 0.60, f"abstained {abstained}/{n_un}"
+    assert answered / n_ans >= 0.95, f"answered {answered}/{n_ans}"
+
+
+NEWS_TEST = Path(__file__).parent / "data" / "news-test.json"
+
+
+def test_news_test_quality(default_engine) -> None:  # type: ignore[no-untyped-def]
+    # The held-out set: written apart from news-dev and never used to choose settings.
+    hits, n_ans, answered, abstained, n_un = first_quote_hits(default_engine, NEWS_TEST)
+    assert (n_ans, n_un) == (45, 45)
+    # Floors a little under the figures in docs/quality.md (95.6% first, 60.0% abstained, 0% false).
+    assert hits / n_ans >= 0.90, f"first-quote hits {hits}/{n_ans}"
+    assert abstained / n_un >= 0.55, f"abstained {abstained}/{n_un}"
+    assert answered / n_ans >= 0.95, f"answered {answered}/{n_ans}"
 
 
 def test_own_gold_questions(default_engine) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from qa import pipeline as pl
 from qa.engine import check_quotes
 from qa.errors import QuoteIntegrityError
 from qa.features import (
+    PRONOUN_SPEAKER,
     asks_name,
     key_support,
     key_terms,
@@ -474,3 +475,38 @@ def test_another_articles_byline_never_answers_who_wrote(fake_reader: FakeReader
     # moscow.txt has no byline; cuba.txt's must not be offered as its author.
     evidence = engine(fake_reader).evidence("Who wrote the article about Diaz-Canel's state visit to Moscow?")
     assert all(c.byline == 0.0 for c in evidence.candidates)
+
+
+def test_who_said_a_quote_told_by_he_gets_the_sentence_naming_the_speaker() -> None:
+    # "“…,” he told Mr Volodin." names only the listener: for "who said", the sentence before, which
+    # names the speaker, is quoted with it.
+    text = (
+        "Talks in Moscow\n"
+        "Miguel Diaz-Canel met the speaker of the parliament on Friday. "
+        "“It is important to build bridges in the world not walls,” he told Mr Volodin. "
+        "The visit ended with a joint statement on sanctions.\n"
+    )
+    first = engine(FakeReader({"a.txt": text})).answer("Who said the world needs bridges rather than walls?").quotes[0]
+    assert first.start == text.index("Miguel") and first.end == text.index(" The visit")
+
+
+def test_pronoun_attribution_is_recognised() -> None:
+    assert PRONOUN_SPEAKER.search("“We call on the United States to show common sense,” he said.")
+    assert PRONOUN_SPEAKER.search("She told reporters the talks had failed.")
+    assert not PRONOUN_SPEAKER.search("Lavrov said the claims were far-fetched.")
+    assert not PRONOUN_SPEAKER.search("The shepherd said nothing.")
+
+
+def test_a_caption_keeps_its_credit_line() -> None:
+    # A sentence followed by a fragment ("Photograph: …") is no fragment; a headline alone is one.
+    text = (
+        "Leaders meet\n\n"
+        "Diaz-Canel shakes hands with Putin in the Kremlin during his state visit. Photograph: Sergei Chirikov\n\n"
+        "Russia promised to bolster political and economic ties with its Caribbean ally.\n"
+    )
+    answer = engine(FakeReader({"a.txt": text})).answer("Who took the photograph of Diaz-Canel shaking hands with Putin?")
+    first = answer.quotes[0]
+    assert "Sergei Chirikov" in first.text and first.text == text[first.start : first.end]
+    evidence = engine(FakeReader({"a.txt": text})).evidence("Who took the photograph of Diaz-Canel shaking hands with Putin?")
+    best = evidence.candidates[0]
+    assert best.sentences == 2 and best.fragment == 0.0 and pl.is_fragment(best.text) == 1.0

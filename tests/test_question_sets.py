@@ -1,0 +1,35 @@
+"""The news question sets are what they claim: answers verbatim in the named article, test apart from dev."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.evaluation import load_questions
+from tests.conftest import REPO
+
+DATA = Path(__file__).parent / "data"
+CORPUS = REPO / "vectorstore" / "default_corpus"
+SETS = ("news-dev.json", "news-test.json")
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_answer_is_verbatim_in_its_article(name: str) -> None:
+    questions = load_questions(DATA / name)
+    assert len({q.qid for q in questions}) == len(questions), "duplicate ids"
+    for q in questions:
+        if not q.answerable:
+            continue
+        text = (CORPUS / f"{q.doc}.txt").read_text(encoding="utf-8")
+        assert all(a in text for a in q.answers), f"{q.qid}: an answer is not verbatim in {q.doc}"
+        assert q.kind != "follow-up" or q.history, f"{q.qid}: a follow-up needs its history"
+
+
+def test_the_held_out_set_shares_no_question_with_the_development_set() -> None:
+    def asked(name: str) -> set[str]:
+        data = json.loads((DATA / name).read_text(encoding="utf-8"))
+        return {item["q"].casefold().strip() for key in ("questions", "unanswerable") for item in data[key]}
+
+    assert not asked("news-dev.json") & asked("news-test.json")
