@@ -45,7 +45,7 @@ class AnswerSettings:
     long_sentence_penalty: float = 0.2
     """Sentence score: subtracted from a sentence longer than ``max_quote_chars``."""
     fragment_penalty: float = 0.15
-    """Sentence score: subtracted from a fragment (headline, caption, handle: no closing punctuation)."""
+    """Sentence score: subtracted from a candidate with no whole sentence (a headline, caption or handle alone)."""
     # -- quotes ------------------------------------------------------------------
     max_quotes: int = 3
     """Most quotes in one answer."""
