@@ -68,13 +68,21 @@ class ConfidenceModel:
             ) from exc
 
 
-def answer_probability(model: ConfidenceModel, features: Mapping[str, float], missing_type_factor: float) -> float:
+def answer_probability(
+    model: ConfidenceModel, features: Mapping[str, float], missing_type_factor: float, negation_missing_factor: float = 1.0
+) -> float:
     """The model's probability, cut by ``missing_type_factor`` when the first quote lacks the kind of
     answer asked for: "When…?" answered by a sentence with no date is no answer, however close its
-    words. (A rule, not a fitted weight: Wikipedia training sentences nearly all hold a date or a name,
-    so the fit hardly sees it; see docs/design.md.)"""
+    words; and by ``negation_missing_factor`` when the question is negated and the quote negates
+    nothing ("What did the treaty *not* cover?" answered by "The treaty covered fishing quotas.").
+    Rules, not fitted weights: the training articles hold too few such questions for a fit to see
+    them (docs/design.md)."""
     p = model.probability(features)
-    return p * missing_type_factor if features.get("type_missing") else p
+    if features.get("type_missing"):
+        p *= missing_type_factor
+    if features.get("negation_missing"):
+        p *= negation_missing_factor
+    return p
 
 
 def support_level(confidence: float, abstain_below: float, strong_from: float) -> Support:

@@ -103,7 +103,9 @@ class CorpusQA:
             candidates = pl.score_sentences(snapshot, query, ranked, keys, vectors, lexical, s)
         features = pl.decision_features(query, ranked, candidates, lexical, hits)
         confidence = (
-            answer_probability(self.confidence_model, features, s.missing_type_factor) if candidates else 0.0
+            answer_probability(self.confidence_model, features, s.missing_type_factor, s.negation_missing_factor)
+            if candidates
+            else 0.0
         )
         return Evidence(snapshot, query, tuple(ranked), tuple(candidates), features, confidence)
 

@@ -109,6 +109,14 @@ PRONOUN_SPEAKER = re.compile(
     r"insisted|replied|responded|argued|explained|continued|wrote)\b",
     re.I,
 )
+# A question that asks about what did *not* happen ("What did X never do?"), answered by a sentence
+# with no negation of any kind: on SQuAD 2.0 nearly always a question built to look answerable.
+_QUESTION_NEGATION = re.compile(r"\b(not|never|no|none|nothing|neither|nor|cannot)\b|n['’]t\b", re.I)
+_SENTENCE_NEGATION = re.compile(
+    r"\b(not|never|no|none|nothing|neither|nor|cannot|without|refus\w*|lack\w*|den(y|ies|ied)|reject\w*|fail\w*|"
+    r"unable|non-?\w+|instead|rather|only)\b|n['’]t\b|\w+less\b",
+    re.I,
+)
 _WHO = re.compile(r"^(who|whom|whose)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
 # One capitalised word (accents allowed): a weaker sign of a name ("Ladner", "Harthacnut", "Iran").
@@ -242,6 +250,21 @@ def key_support(terms: Iterable[str], in_corpus: Callable[[str], bool]) -> float
     if not terms:
         return 1.0
     return sum(1 for t in terms if in_corpus(t)) / len(terms)
+
+
+def asks_negated(question: str) -> bool:
+    """"What did X *not* do?", "Who *never*…", "Which *didn't*…"."""
+    return bool(_QUESTION_NEGATION.search(question))
+
+
+def negates(text: str) -> bool:
+    """``text`` negates something, or restricts ("only", "instead", "rather")."""
+    return bool(_SENTENCE_NEGATION.search(text))
+
+
+def negation_missing(question: str, text: str) -> bool:
+    """The question is negated and ``text`` negates nothing."""
+    return asks_negated(question) and not negates(text)
 
 
 def overlap(a: Collection[str], b: Collection[str]) -> float:

@@ -72,6 +72,13 @@ class Candidate:
     """1.0 when the question asks who wrote the article and this is its byline."""
     fragment: float = 0.0
     """1.0 when it holds no whole sentence (a headline, a caption, a handle alone)."""
+    negation_echo: float = 0.0
+    """1.0 when the question is negated and this negates too (scored as ``NEGATION_ECHO`` of an answer type)."""
+
+
+# What a negated question's sentence that negates too counts, in answer types (chosen on squad2-dev
+# and news-dev among 0.25, 0.5 and 1: the same first quotes; docs/quality.md).
+NEGATION_ECHO = 0.5
 
 
 # -- validation ------------------------------------------------------------------
@@ -269,7 +276,8 @@ def sentence_score(
 def rescore(candidate: Candidate, s: AnswerSettings) -> float:
     """``candidate``'s score under other settings (tuning re-ranks with the engine's own formula)."""
     c = candidate
-    return sentence_score(c.dense, c.coverage, c.passage, c.type_match, c.byline, len(c.text), c.fragment, s)
+    typed = c.type_match + NEGATION_ECHO * c.negation_echo
+    return sentence_score(c.dense, c.coverage, c.passage, typed, c.byline, len(c.text), c.fragment, s)
 
 
 _CLOSED = re.compile(r"[.!?…]['\"’”»)\]]*\s*$")
@@ -298,6 +306,7 @@ def score_sentences(
     who = ft.asks_name(query.text)
     author = ft.asks_author(query.text)
     words = ft.question_words(query.text)
+    negated = ft.asks_negated(query.text)
     top_doc = snapshot.chunks[ranked[0].chunk_id].doc_id if ranked else ""
 
     def make(chunk_id: str, position: int, span_end: int, dense: float, n: int, also: str = "") -> Candidate:
@@ -312,6 +321,8 @@ def score_sentences(
         # A pair across a chunk boundary stands in both passages: the better one counts.
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
         kind = ft.type_match(text, cues, who, words)
+        # A negated question ("…never…") is answered by a sentence that negates too.
+        echo = float(negated and ft.negates(text))
         if who and n == 1 and ft.PRONOUN_SPEAKER.search(text):
             # "“…,” he told Mr Volodin.": the speaker is named in the sentence before, not here.
             kind = min(kind, 0.25)
@@ -319,9 +330,9 @@ def score_sentences(
         # or a "By …" line; never a mere handle, never another article's byline.
         is_byline = text.startswith(doc.byline) if doc.byline else bool(ft.BY_LINE.match(text))
         byline = float(author and doc.doc_id == top_doc and is_byline)
-        score = sentence_score(dense, cov, passage, kind, byline, len(text), fragment, s)
+        score = sentence_score(dense, cov, passage, kind + NEGATION_ECHO * echo, byline, len(text), fragment, s)
         return Candidate(
-            chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline, fragment
+            chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline, fragment, echo
         )
 
     singles: dict[SentenceKey, Candidate] = {}
@@ -504,8 +515,11 @@ def decision_features(
     key_in_best = ft.key_support(terms, lambda t: ft.matches(t, best_words)) if best is not None else 0.0
     # Only the miss is a feature: whether a question asks for a type says nothing by itself.
     asked = bool(ft.type_cues(query.text)) or ft.asks_name(query.text)
+    # A negation the best quote does not echo (an article's byline answers "who wrote…" whatever it says).
+    negation = best is not None and not ft.asks_author(query.text) and ft.negation_missing(query.text, best.text)
     return {
         "type_missing": float(asked and (best is None or best.type_match == 0.0)),
+        "negation_missing": float(negation),
         "score": best.score if best else 0.0,
         "dense": best.dense if best else 0.0,
         "coverage": best.coverage if best else 0.0,

@@ -20,6 +20,7 @@ from qa.features import (
     key_terms,
     matches,
     name_score,
+    negation_missing,
     overlap,
     type_cues,
     type_match,
@@ -510,3 +511,53 @@ def test_a_caption_keeps_its_credit_line() -> None:
     evidence = engine(FakeReader({"a.txt": text})).evidence("Who took the photograph of Diaz-Canel shaking hands with Putin?")
     best = evidence.candidates[0]
     assert best.sentences == 2 and best.fragment == 0.0 and pl.is_fragment(best.text) == 1.0
+
+
+def test_a_negated_question_answered_by_a_sentence_that_negates_nothing_is_flagged() -> None:
+    assert negation_missing("What did the treaty not cover?", "The treaty covered fishing quotas.")
+    assert negation_missing("Which country didn’t sign?", "Norway signed the treaty in Geneva.")
+    # The sentence negates, or restricts, in its own words: no flag.
+    assert not negation_missing("What did the treaty not cover?", "It did not cover oil.")
+    assert not negation_missing("Who never signed?", "Only Norway refused to sign.")
+    assert not negation_missing("What did the treaty cover?", "The treaty covered fishing quotas.")
+
+
+def test_decision_features_carry_the_negation_flag(fake_reader: FakeReader) -> None:
+    question = "What did the joint statement on sanctions not condemn?"
+    evidence = engine(fake_reader).evidence(question)
+    best = evidence.candidates[0].text
+    assert evidence.features["negation_missing"] == float(negation_missing(question, best))
+    # A byline answers "who wrote the article…" whatever the question says the article denies.
+    byline = engine(fake_reader).evidence("Who wrote the article saying Putin won't send the navy?")
+    assert byline.features["negation_missing"] == 0.0
+
+
+def test_a_negated_question_without_a_negating_quote_is_trusted_less(fake_reader: FakeReader) -> None:
+    model = ConfidenceModel(weights={}, bias=-1.0, means={}, scales={})  # p = 0.27 whatever the evidence
+    question = "Which joint statement on sanctions did the visit not end with?"
+    evidence = engine(fake_reader, model).evidence(question)
+    assert evidence.features["negation_missing"] == 1.0, evidence.candidates[0].text
+    assert evidence.confidence == pytest.approx(model.probability({}) * S.negation_missing_factor)
+    assert engine(fake_reader, model).answer(question).abstained
+    assert not engine(fake_reader, model, negation_missing_factor=1.0).answer(question).abstained
+
+
+def test_a_negated_question_scores_a_negating_sentence_as_half_an_answer_type() -> None:
+    text = (
+        "Fishing treaty\n"
+        "The treaty covered fishing quotas in the northern seas.\n"
+        "Its terms were agreed in Geneva.\n"
+        "The treaty did not cover oil drilling.\n"
+    )
+    reader = FakeReader({"a.txt": text})
+
+    def single(question: str, starts: str) -> pl.Candidate:
+        return next(c for c in engine(reader).evidence(question).candidates if c.text.startswith(starts))
+
+    negating = single("What did the treaty not cover?", "The treaty did not")
+    plain = single("What did the treaty cover?", "The treaty did not")
+    assert (negating.negation_echo, plain.negation_echo) == (1.0, 0.0)
+    assert negating.type_match == plain.type_match  # the answer type itself is untouched
+    gap = negating.score - plain.score - (negating.dense - plain.dense) * S.dense_weight
+    assert gap == pytest.approx(S.type_weight * 0.5)
+    assert single("What did the treaty not cover?", "The treaty covered").negation_echo == 0.0

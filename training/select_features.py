@@ -81,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     train = json.loads(args.rows.read_text(encoding="utf-8"))
     dev = {name: dev_rows(name, path, args.model, args.store) for name, path in DEV.items() if path.exists()}
-    factor = AnswerSettings().missing_type_factor
+    defaults = AnswerSettings()
     for set_name, names in FEATURE_SETS.items():
         model = fit(train, names, args.extra_weight)
         print(f"\n{set_name}: {', '.join(names)}")
@@ -89,7 +89,7 @@ def main() -> None:
         for t in THRESHOLDS:
             cells = []
             for rows in dev.values():
-                p = [answer_probability(model, f, factor) for f, _, _ in rows]
+                p = [answer_probability(model, f, defaults.missing_type_factor, defaults.negation_missing_factor) for f, _, _ in rows]
                 ans = [(pi, hit) for pi, (_, a, hit) in zip(p, rows, strict=True) if a]
                 un = [pi for pi, (_, a, _) in zip(p, rows, strict=True) if not a]
                 first = sum(hit and pi >= t for pi, hit in ans) / max(len(ans), 1)
