@@ -252,6 +252,40 @@ def key_support(terms: Iterable[str], in_corpus: Callable[[str], bool]) -> float
     return sum(1 for t in terms if in_corpus(t)) / len(terms)
 
 
+_SPEECH = (
+    r"said|says|told|tells|added|adds|asked|asks|warned|warns|promised|promises|declared|declares|stressed|"
+    r"noted|insisted|replied|responded|argued|explained|wrote|writes|urged|urges|called|calls|announced|"
+    r"pledged|vowed|claimed|claims|described|describes|suggested|assured|reminded|stated|saying|telling"
+)
+# "What did Lavrov say…", "How did the Kremlin describe…", "According to Putin, …": whose words are asked for.
+_ASKS_SPEECH = re.compile(
+    r"\b(?:did|does|do|has|have|had|will|would)\s+(?:the\s+)?(?P<who>(?:[A-Z][\w’'-]+\s+){1,3}?)"
+    r"(?:say|tell|promise|call|describe|urge|warn|ask|claim|announce|pledge|add|write|reply|respond|insist|stress|"
+    r"suggest|assure|offer|propose|mean|want)\b"
+    r"|^(?i:according to )(?:the\s+)?(?P<who2>(?:[A-Z][\w’'-]+\s*){1,3})",
+)
+
+
+def asked_speaker(question: str) -> str:
+    """The last word of the name whose words the question asks for ("lavrov"), or ""."""
+    match = _ASKS_SPEECH.search(question)
+    if not match:
+        return ""
+    name = (match.group("who") or match.group("who2") or "").split()
+    return name[-1].casefold().strip("’'") if name else ""
+
+
+def speaks(text: str, speaker: str) -> bool:
+    """``speaker`` (a name's last word) is the one speaking in ``text``: "Lavrov said", "…,” said Mr
+    Lavrov", "Lavrov, the minister, told…" — not the one spoken to ("Putin told Mr Diaz-Canel")."""
+    if not speaker:
+        return False
+    name = re.escape(speaker)
+    before = re.compile(rf"\b{name}\b(?:[^.!?;“”\"]{{0,40}}?,)?\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH})\b", re.I)
+    after = re.compile(rf"\b(?:said|says|added|wrote|according to)\s+(?:\w+\s+){{0,3}}?{name}\b", re.I)
+    return bool(before.search(text) or after.search(text))
+
+
 def asks_negated(question: str) -> bool:
     """"What did X *not* do?", "Who *never*…", "Which *didn't*…"."""
     return bool(_QUESTION_NEGATION.search(question))

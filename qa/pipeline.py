@@ -72,13 +72,15 @@ class Candidate:
     """1.0 when the question asks who wrote the article and this is its byline."""
     fragment: float = 0.0
     """1.0 when it holds no whole sentence (a headline, a caption, a handle alone)."""
-    negation_echo: float = 0.0
-    """1.0 when the question is negated and this negates too (scored as ``NEGATION_ECHO`` of an answer type)."""
+    form_match: float = 0.0
+    """How well it fits the question's form, in answer types: ``FORM_ECHO`` each for a negation echoed
+    ("…not…" answered by a sentence that negates) and for the asked-about speaker speaking ("What did
+    Lavrov say…" answered by "Lavrov said…", not by "Putin told Lavrov…")."""
 
 
-# What a negated question's sentence that negates too counts, in answer types (chosen on squad2-dev
-# and news-dev among 0.25, 0.5 and 1: the same first quotes; docs/quality.md).
-NEGATION_ECHO = 0.5
+# What each such fit counts, in answer types (chosen on squad2-dev and news-dev among 0.25, 0.5 and 1
+# for negation: the same first quotes; docs/quality.md).
+FORM_ECHO = 0.5
 
 
 # -- validation ------------------------------------------------------------------
@@ -276,7 +278,7 @@ def sentence_score(
 def rescore(candidate: Candidate, s: AnswerSettings) -> float:
     """``candidate``'s score under other settings (tuning re-ranks with the engine's own formula)."""
     c = candidate
-    typed = c.type_match + NEGATION_ECHO * c.negation_echo
+    typed = c.type_match + c.form_match
     return sentence_score(c.dense, c.coverage, c.passage, typed, c.byline, len(c.text), c.fragment, s)
 
 
@@ -307,6 +309,7 @@ def score_sentences(
     author = ft.asks_author(query.text)
     words = ft.question_words(query.text)
     negated = ft.asks_negated(query.text)
+    speaker = ft.asked_speaker(query.text)
     top_doc = snapshot.chunks[ranked[0].chunk_id].doc_id if ranked else ""
 
     def make(chunk_id: str, position: int, span_end: int, dense: float, n: int, also: str = "") -> Candidate:
@@ -321,8 +324,9 @@ def score_sentences(
         # A pair across a chunk boundary stands in both passages: the better one counts.
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
         kind = ft.type_match(text, cues, who, words)
-        # A negated question ("…never…") is answered by a sentence that negates too.
-        echo = float(negated and ft.negates(text))
+        # A negated question ("…never…") is answered by a sentence that negates too; "what did
+        # Lavrov say" by one where Lavrov speaks.
+        form = FORM_ECHO * (float(negated and ft.negates(text)) + float(ft.speaks(text, speaker)))
         if who and n == 1 and ft.PRONOUN_SPEAKER.search(text):
             # "“…,” he told Mr Volodin.": the speaker is named in the sentence before, not here.
             kind = min(kind, 0.25)
@@ -330,9 +334,9 @@ def score_sentences(
         # or a "By …" line; never a mere handle, never another article's byline.
         is_byline = text.startswith(doc.byline) if doc.byline else bool(ft.BY_LINE.match(text))
         byline = float(author and doc.doc_id == top_doc and is_byline)
-        score = sentence_score(dense, cov, passage, kind + NEGATION_ECHO * echo, byline, len(text), fragment, s)
+        score = sentence_score(dense, cov, passage, kind + form, byline, len(text), fragment, s)
         return Candidate(
-            chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline, fragment, echo
+            chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline, fragment, form
         )
 
     singles: dict[SentenceKey, Candidate] = {}

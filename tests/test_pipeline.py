@@ -15,6 +15,7 @@ from qa.engine import check_quotes
 from qa.errors import QuoteIntegrityError
 from qa.features import (
     PRONOUN_SPEAKER,
+    asked_speaker,
     asks_name,
     key_support,
     key_terms,
@@ -22,6 +23,7 @@ from qa.features import (
     name_score,
     negation_missing,
     overlap,
+    speaks,
     type_cues,
     type_match,
 )
@@ -556,8 +558,31 @@ def test_a_negated_question_scores_a_negating_sentence_as_half_an_answer_type() 
 
     negating = single("What did the treaty not cover?", "The treaty did not")
     plain = single("What did the treaty cover?", "The treaty did not")
-    assert (negating.negation_echo, plain.negation_echo) == (1.0, 0.0)
+    assert (negating.form_match, plain.form_match) == (0.5, 0.0)
     assert negating.type_match == plain.type_match  # the answer type itself is untouched
     gap = negating.score - plain.score - (negating.dense - plain.dense) * S.dense_weight
     assert gap == pytest.approx(S.type_weight * 0.5)
-    assert single("What did the treaty not cover?", "The treaty covered").negation_echo == 0.0
+    assert single("What did the treaty not cover?", "The treaty covered").form_match == 0.0
+
+
+def test_whose_words_a_question_asks_for() -> None:
+    assert asked_speaker("What did Diaz-Canel tell Moscow it could rely on?") == "diaz-canel"
+    assert asked_speaker("How did Sergei Lavrov describe the claims?") == "lavrov"
+    assert asked_speaker("According to Putin, what binds Russia and Cuba?") == "putin"
+    assert asked_speaker("What did he say was holding back Cuba?") == ""
+    assert asked_speaker("What did the treaty cover?") == ""
+
+
+def test_the_speaker_not_the_listener_answers_what_someone_said() -> None:
+    assert speaks("Mr Diaz-Canel said Russia could count on Cuban support.", "diaz-canel")
+    assert speaks("“We call on Washington,” said Foreign Minister Lavrov.", "lavrov")
+    assert speaks("Lavrov, the foreign minister, told reporters it was far-fetched.", "lavrov")
+    assert not speaks("Close ties were strategic, President Putin told Mr Diaz-Canel.", "diaz-canel")
+    text = (
+        "Talks in Moscow\n"
+        "Close ties between Russia and Cuba were strategic, President Putin told Mr Diaz-Canel in Moscow.\n"
+        "The visit ended with a joint statement on sanctions.\n"
+        "Mr Diaz-Canel said Russia could count on Cuban support.\n"
+    )
+    first = engine(FakeReader({"a.txt": text})).answer("What did Diaz-Canel tell Moscow it could rely on?").quotes[0]
+    assert first.text == "Mr Diaz-Canel said Russia could count on Cuban support."
