@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection, Iterable
 
@@ -278,12 +279,18 @@ def asked_speaker(question: str) -> str:
 def speaks(text: str, speaker: str) -> bool:
     """``speaker`` (a name's last word) is the one speaking in ``text``: "Lavrov said", "…,” said Mr
     Lavrov", "Lavrov, the minister, told…" — not the one spoken to ("Putin told Mr Diaz-Canel")."""
-    if not speaker:
-        return False
+    return bool(speaker) and _speaker_pattern(speaker).search(text) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _speaker_pattern(speaker: str) -> re.Pattern[str]:
+    """Compiled once per name: every candidate sentence of a question is checked against it."""
     name = re.escape(speaker)
-    before = re.compile(rf"\b{name}\b(?:[^.!?;“”\"]{{0,40}}?,)?\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH})\b", re.I)
-    after = re.compile(rf"\b(?:said|says|added|wrote|according to)\s+(?:\w+\s+){{0,3}}?{name}\b", re.I)
-    return bool(before.search(text) or after.search(text))
+    return re.compile(
+        rf"\b{name}\b(?:[^.!?;“”\"]{{0,40}}?,)?\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH})\b"
+        rf"|\b(?:said|says|added|wrote|according to)\s+(?:\w+\s+){{0,3}}?{name}\b",
+        re.I,
+    )
 
 
 def asks_negated(question: str) -> bool:
