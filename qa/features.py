@@ -111,7 +111,7 @@ PRONOUN_SPEAKER = re.compile(
     re.I,
 )
 # A question that asks about what did *not* happen ("What did X never do?"), answered by a sentence
-# with no negation of any kind: on SQuAD 2.0 nearly always a question built to look answerable.
+# with no negation of any kind: on squad2-dev nearly always one built to look answerable (docs/design.md).
 _QUESTION_NEGATION = re.compile(r"\b(not|never|no|none|nothing|neither|nor|cannot)\b|n['’]t\b", re.I)
 _SENTENCE_NEGATION = re.compile(
     r"\b(not|never|no|none|nothing|neither|nor|cannot|without|refus\w*|lack\w*|den(y|ies|ied)|reject\w*|fail\w*|"
