@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import QAError
 from .records import Support
+from .settings import AnswerSettings
 
 DEFAULT_MODEL = "confidence.json"
 
@@ -68,9 +69,7 @@ class ConfidenceModel:
             ) from exc
 
 
-def answer_probability(
-    model: ConfidenceModel, features: Mapping[str, float], missing_type_factor: float, negation_missing_factor: float = 1.0
-) -> float:
+def answer_probability(model: ConfidenceModel, features: Mapping[str, float], settings: AnswerSettings) -> float:
     """The model's probability, cut by ``missing_type_factor`` when the first quote lacks the kind of
     answer asked for: "When…?" answered by a sentence with no date is no answer, however close its
     words; and by ``negation_missing_factor`` when the question is negated and the quote negates
@@ -79,9 +78,9 @@ def answer_probability(
     them (docs/design.md)."""
     p = model.probability(features)
     if features.get("type_missing"):
-        p *= missing_type_factor
+        p *= settings.missing_type_factor
     if features.get("negation_missing"):
-        p *= negation_missing_factor
+        p *= settings.negation_missing_factor
     return p
 
 

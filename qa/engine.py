@@ -102,11 +102,7 @@ class CorpusQA:
             warming.result()
             candidates = pl.score_sentences(snapshot, query, ranked, keys, vectors, lexical, s)
         features = pl.decision_features(query, ranked, candidates, lexical, hits)
-        confidence = (
-            answer_probability(self.confidence_model, features, s.missing_type_factor, s.negation_missing_factor)
-            if candidates
-            else 0.0
-        )
+        confidence = answer_probability(self.confidence_model, features, s) if candidates else 0.0
         return Evidence(snapshot, query, tuple(ranked), tuple(candidates), features, confidence)
 
     def decide(self, evidence: Evidence) -> Answer:

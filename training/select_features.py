@@ -86,10 +86,12 @@ def main() -> None:
         model = fit(train, names, args.extra_weight)
         print(f"\n{set_name}: {', '.join(names)}")
         print("  thr  " + "  ".join(f"{n:>26}" for n in dev))
+        # Each question's probability once per model, not once per threshold.
+        probabilities = {name: [answer_probability(model, f, defaults) for f, _, _ in rows] for name, rows in dev.items()}
         for t in THRESHOLDS:
             cells = []
-            for rows in dev.values():
-                p = [answer_probability(model, f, defaults.missing_type_factor, defaults.negation_missing_factor) for f, _, _ in rows]
+            for name, rows in dev.items():
+                p = probabilities[name]
                 ans = [(pi, hit) for pi, (_, a, hit) in zip(p, rows, strict=True) if a]
                 un = [pi for pi, (_, a, _) in zip(p, rows, strict=True) if not a]
                 first = sum(hit and pi >= t for pi, hit in ans) / max(len(ans), 1)
