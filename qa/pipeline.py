@@ -319,7 +319,9 @@ def score_sentences(
         text = doc.text[start:span_end]
         # Only a quote of fragments alone is one: a handle with the sentence after it, or a caption
         # with its credit line ("… state visit. Photograph: Sergei Chirikov"), reads as a sentence.
-        fragment = is_fragment(text) * is_fragment(doc.text[start : min(span_end, chunk.sentences[position].end)])
+        fragment = is_fragment(text)
+        if fragment and n == 2:
+            fragment = is_fragment(doc.text[start : chunk.sentences[position].end])
         cov = coverage(weights, text)
         # A pair across a chunk boundary stands in both passages: the better one counts.
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
@@ -436,7 +438,7 @@ def pick_quotes(
         if item.score < best - settings.quote_margin and not corroborates:
             continue
         words = set(tokenize(item.text))
-        if any(q.doc_id == item.doc_id and q.start < item.end and item.start < q.end for q in quotes):
+        if any(overlaps(q, item) for q in quotes):
             continue
         if any(
             doc == item.doc_id and ft.overlap(words, other) >= settings.near_duplicate_overlap
@@ -446,6 +448,11 @@ def pick_quotes(
         seen.append((item.doc_id, words))
         quotes.append(make_quote(snapshot.documents[item.doc_id], item.start, item.end, item.score))
     return quotes
+
+
+def overlaps(a: Candidate | Quote, b: Candidate | Quote) -> bool:
+    """Two spans of one article that share characters."""
+    return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
 
 
 def make_quote(doc: Document, start: int, end: int, score: float) -> Quote:
@@ -507,14 +514,7 @@ def decision_features(
     support = ft.key_support(terms, lambda t: _in_corpus(t, lexical))
     best = candidates[0] if candidates else None
     # The runner-up is the best candidate that is not part of the best one (a pair's own sentence is no rival).
-    second = next(
-        (
-            c.score
-            for c in candidates[1:]
-            if best is not None and not (c.doc_id == best.doc_id and c.start < best.end and best.start < c.end)
-        ),
-        0.0,
-    )
+    second = next((c.score for c in candidates[1:] if best is not None and not overlaps(c, best)), 0.0)
     best_words = set(tokenize(best.text)) if best is not None else set()
     key_in_best = ft.key_support(terms, lambda t: ft.matches(t, best_words)) if best is not None else 0.0
     # Only the miss is a feature: whether a question asks for a type says nothing by itself.
