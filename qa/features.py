@@ -105,11 +105,12 @@ CATEGORY_WORDS = frozenset(
 )
 # Quoted speech attributed to a pronoun ("…,” he said", "She told reporters"): the speaker's name
 # stands in an earlier sentence.
-PRONOUN_SPEAKER = re.compile(
-    r"(^|[,.!?'\"’”]\s*)(he|she|they)\s+(said|says|told|tells|added|adds|asked|warned|declared|stressed|noted|"
-    r"insisted|replied|responded|argued|explained|continued|wrote)\b",
-    re.I,
+# Verbs that attribute speech; "what did X say" (``speaks``) reads a few more (promised, urged, …).
+_SAID = (
+    r"said|says|told|tells|added|adds|asked|warned|declared|stressed|noted|insisted|replied|responded|argued|"
+    r"explained|wrote"
 )
+PRONOUN_SPEAKER = re.compile(rf"(^|[,.!?'\"’”]\s*)(he|she|they)\s+({_SAID}|continued)\b", re.I)
 # A question that asks about what did *not* happen ("What did X never do?"), answered by a sentence
 # with no negation of any kind: on squad2-dev nearly always one built to look answerable (docs/design.md).
 _QUESTION_NEGATION = re.compile(r"\b(not|never|no|none|nothing|neither|nor|cannot)\b|n['’]t\b", re.I)
@@ -254,9 +255,8 @@ def key_support(terms: Iterable[str], in_corpus: Callable[[str], bool]) -> float
 
 
 _SPEECH = (
-    r"said|says|told|tells|added|adds|asked|asks|warned|warns|promised|promises|declared|declares|stressed|"
-    r"noted|insisted|replied|responded|argued|explained|wrote|writes|urged|urges|called|calls|announced|"
-    r"pledged|vowed|claimed|claims|described|describes|suggested|assured|reminded|stated|saying|telling"
+    rf"{_SAID}|asks|warns|promised|promises|declares|writes|urged|urges|called|calls|announced|pledged|vowed|"
+    r"claimed|claims|described|describes|suggested|assured|reminded|stated|saying|telling"
 )
 # "What did Lavrov say…", "How did the Kremlin describe…", "According to Putin, …": whose words are asked for.
 _ASKS_SPEECH = re.compile(
