@@ -28,6 +28,7 @@ from qa.features import (
     type_match,
 )
 from qa.lexical import LexicalIndex, tokenize
+from qa.records import Quote
 from tests.conftest import REPO
 from tests.fakes import FakeReader
 
@@ -38,6 +39,11 @@ NEVER = ConfidenceModel(weights={}, bias=-10.0, means={}, scales={})
 
 def engine(reader: FakeReader, model: ConfidenceModel = ALWAYS, **settings: object) -> CorpusQA:
     return CorpusQA(reader, replace(S, **settings), confidence_model=model)  # type: ignore[arg-type]
+
+
+def first_quote(text: str, question: str) -> Quote:
+    """The first quote answering ``question`` over one article holding ``text``."""
+    return engine(FakeReader({"a.txt": text})).answer(question).quotes[0]
 
 
 def ranked(*ids: str) -> list[pl.Ranked]:
@@ -489,7 +495,7 @@ def test_who_said_a_quote_told_by_he_gets_the_sentence_naming_the_speaker() -> N
         "“It is important to build bridges in the world not walls,” he told Mr Volodin. "
         "The visit ended with a joint statement on sanctions.\n"
     )
-    first = engine(FakeReader({"a.txt": text})).answer("Who said the world needs bridges rather than walls?").quotes[0]
+    first = first_quote(text, "Who said the world needs bridges rather than walls?")
     assert first.start == text.index("Miguel") and first.end == text.index(" The visit")
 
 
@@ -507,10 +513,10 @@ def test_a_caption_keeps_its_credit_line() -> None:
         "Diaz-Canel shakes hands with Putin in the Kremlin during his state visit. Photograph: Sergei Chirikov\n\n"
         "Russia promised to bolster political and economic ties with its Caribbean ally.\n"
     )
-    answer = engine(FakeReader({"a.txt": text})).answer("Who took the photograph of Diaz-Canel shaking hands with Putin?")
-    first = answer.quotes[0]
+    qa = engine(FakeReader({"a.txt": text}))
+    evidence = qa.evidence("Who took the photograph of Diaz-Canel shaking hands with Putin?")
+    first = qa.decide(evidence).quotes[0]
     assert "Sergei Chirikov" in first.text and first.text == text[first.start : first.end]
-    evidence = engine(FakeReader({"a.txt": text})).evidence("Who took the photograph of Diaz-Canel shaking hands with Putin?")
     best = evidence.candidates[0]
     assert best.sentences == 2 and best.fragment == 0.0 and pl.is_fragment(best.text) == 1.0
 
@@ -584,5 +590,5 @@ def test_the_speaker_not_the_listener_answers_what_someone_said() -> None:
         "The visit ended with a joint statement on sanctions.\n"
         "Mr Diaz-Canel said Russia could count on Cuban support.\n"
     )
-    first = engine(FakeReader({"a.txt": text})).answer("What did Diaz-Canel tell Moscow it could rely on?").quotes[0]
+    first = first_quote(text, "What did Diaz-Canel tell Moscow it could rely on?")
     assert first.text == "Mr Diaz-Canel said Russia could count on Cuban support."
