@@ -293,6 +293,29 @@ def _speaker_pattern(speaker: str) -> re.Pattern[str]:
     )
 
 
+# "Why…?" is answered by a sentence that gives a reason ("…failed because Bush did not reciprocate").
+_ASKS_REASON = re.compile(r"^(why|for what reason|what (was|is|were|are) the reasons? (for|why|that))\b", re.I)
+_REASON = re.compile(
+    r"\b(because|since|due to|owing to|thanks to|as a result|in order to|so that|so as to|for fear|in exchange|"
+    r"in return|the reason|meant that|led to|caused|aimed at)\b",
+    re.I,
+)
+# "What word / term / phrase did X use…" is answered by a short quoted expression (“unjust”).
+_ASKS_TERM = re.compile(r"^(what|which) (word|term|phrase|expression|adjective|label|nickname)s?\b", re.I)
+_QUOTED_TERM = re.compile(r"(?<!\w)[“‘\"](?=\S)[^“”‘’\"\n]{1,30}(?<=\S)[”’\"](?!\w)")
+
+
+def form_cues(question: str) -> tuple[re.Pattern[str], ...]:
+    """Patterns of a sentence that fits the question's *form* beyond its answer type: a reason for
+    "why", a quoted expression for "what word"."""
+    cues = []
+    if _ASKS_REASON.search(question):
+        cues.append(_REASON)
+    if _ASKS_TERM.search(question):
+        cues.append(_QUOTED_TERM)
+    return tuple(cues)
+
+
 def asks_negated(question: str) -> bool:
     """"What did X *not* do?", "Who *never*…", "Which *didn't*…"."""
     return bool(_QUESTION_NEGATION.search(question))

@@ -74,8 +74,9 @@ class Candidate:
     """1.0 when it holds no whole sentence (a headline, a caption, a handle alone)."""
     form_match: float = 0.0
     """How well it fits the question's form, in answer types: ``FORM_ECHO`` each for a negation echoed
-    ("…not…" answered by a sentence that negates) and for the asked-about speaker speaking ("What did
-    Lavrov say…" answered by "Lavrov said…", not by "Putin told Lavrov…")."""
+    ("…not…" answered by a sentence that negates), for the asked-about speaker speaking ("What did
+    Lavrov say…" answered by "Lavrov said…", not by "Putin told Lavrov…"), and for a form cue of
+    ``features.form_cues`` (a reason for "why", a quoted expression for "what word")."""
 
 
 # What each such fit counts, in answer types (chosen on squad2-dev and news-dev among 0.25, 0.5 and 1
@@ -310,6 +311,7 @@ def score_sentences(
     words = ft.question_words(query.text)
     negated = ft.asks_negated(query.text)
     speaker = ft.asked_speaker(query.text)
+    forms = ft.form_cues(query.text)
     top_doc = snapshot.chunks[ranked[0].chunk_id].doc_id if ranked else ""
 
     def make(chunk_id: str, position: int, span_end: int, dense: float, n: int, also: str = "") -> Candidate:
@@ -327,8 +329,12 @@ def score_sentences(
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
         kind = ft.type_match(text, cues, who, words)
         # A negated question ("…never…") is answered by a sentence that negates too; "what did
-        # Lavrov say" by one where Lavrov speaks.
-        form = FORM_ECHO * (float(negated and ft.negates(text)) + float(ft.speaks(text, speaker)))
+        # Lavrov say" by one where Lavrov speaks; "why" by one that gives a reason.
+        form = FORM_ECHO * (
+            float(negated and ft.negates(text))
+            + float(ft.speaks(text, speaker))
+            + float(any(p.search(text) for p in forms))
+        )
         if who and n == 1 and ft.PRONOUN_SPEAKER.search(text):
             # "“…,” he told Mr Volodin.": the speaker is named in the sentence before, not here.
             kind = min(kind, 0.25)

@@ -17,6 +17,7 @@ from qa.features import (
     PRONOUN_SPEAKER,
     asked_speaker,
     asks_name,
+    form_cues,
     key_support,
     key_terms,
     matches,
@@ -592,3 +593,25 @@ def test_the_speaker_not_the_listener_answers_what_someone_said() -> None:
     )
     first = first_quote(text, "What did Diaz-Canel tell Moscow it could rely on?")
     assert first.text == "Mr Diaz-Canel said Russia could count on Cuban support."
+
+
+def test_a_reason_answers_why_and_a_quoted_word_answers_what_word() -> None:
+    (reason,) = form_cues("Why did that deal fall through?")
+    assert reason.search("The trade failed because Bush did not reciprocate.")
+    assert not reason.search("Putin had said he would remove the base.")
+    (term,) = form_cues("What word did Diaz-Canel use for the US sanctions?")
+    assert term.search("Russia could count on Cuban support in the face of “unjust” sanctions.")
+    assert not term.search("Russia’s ties with Cuba’s leaders are old.")  # apostrophes quote nothing
+    assert not term.search("“Please convey my best wishes to the President of Cuba and Army General Castro,” he said.")
+    assert form_cues("What did the treaty cover?") == ()
+    text = "The base\nPutin offered Bush a trade.\nIt failed because Bush did not reciprocate.\n"
+    reader = FakeReader({"a.txt": text})
+
+    def single(question: str) -> pl.Candidate:
+        return next(c for c in engine(reader).evidence(question).candidates if c.text.startswith("It failed"))
+
+    why, how = single("Why did the trade fail?"), single("How did the trade fail?")
+    assert (why.form_match, how.form_match) == (0.5, 0.0)
+    assert why.type_match == how.type_match  # the answer type itself is untouched
+    gap = why.score - how.score - (why.dense - how.dense) * S.dense_weight - (why.coverage - how.coverage) * S.lexical_weight
+    assert gap == pytest.approx(S.type_weight * 0.5)
