@@ -53,7 +53,8 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"^(when (did|was|were|is|are|will|would|has|have|had|does|do)\b|(in |on |at |during )?(what|which) "
-            r"(year|day|date|month|time(?! of (the )?day)|century|decade|season)s?\b)",
+            r"((is|was|were|are) the )?((exact|precise|specific|calendar|same) )?"
+            r"(year|day|date|month|week ?day|time(?! of (the )?day)|century|decade|season)s?\b)",
             re.I,
         ),
         DATE,

@@ -240,6 +240,12 @@ def test_dates_and_numbers_in_their_common_forms() -> None:
     time_of_day = type_cues("At what time of day did they meet?")
     assert type_match("They met on Thursday.", time_of_day, False, set()) == 0.0
     assert type_match("They met on Thursday evening.", time_of_day, False, set()) == 1.0
+    # "What exact date", "which weekday", "what was the year" ask for a date as "what date" does.
+    for question in ("On what exact date will the centenary be marked?", "On what weekday did they meet?",
+                     "What was the year of the treaty?"):
+        cues = type_cues(question)
+        assert type_match("They met on Thursday, 21 October.", cues, False, set()) == 1.0, question
+        assert type_match("This year they will mark the centenary.", cues, False, set()) == 0.0, question
     # A clause that merely starts with "When" asks for no date.
     assert type_cues("When extensive time is required, this represents what case?") == ()
 
