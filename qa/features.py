@@ -114,7 +114,9 @@ _SAID = (
 PRONOUN_SPEAKER = re.compile(rf"(^|[,.!?'\"’”]\s*)(he|she|they)\s+({_SAID}|continued)\b", re.I)
 # A question that asks about what did *not* happen ("What did X never do?"), answered by a sentence
 # with no negation of any kind: on squad2-dev nearly always one built to look answerable (docs/design.md).
-_QUESTION_NEGATION = re.compile(r"\b(not|never|no|none|nothing|neither|nor|cannot)\b|n['’]t\b", re.I)
+_QUESTION_NEGATION = re.compile(
+    r"\b(not|never|no|none|nothing|neither|nor|cannot|incapable|unable|impossible|fail(ed|s)? to)\b|n['’]t\b", re.I
+)
 _SENTENCE_NEGATION = re.compile(
     r"\b(not|never|no|none|nothing|neither|nor|cannot|without|refus\w*|lack\w*|den(y|ies|ied)|reject\w*|fail\w*|"
     r"unable|non-?\w+|instead|rather|only)\b|n['’]t\b|\w+less\b",
@@ -305,15 +307,31 @@ _REASON = re.compile(
 _ASKS_TERM = re.compile(r"^(what|which) (word|term|phrase|expression|adjective|label|nickname)s?\b", re.I)
 _QUOTED_TERM = re.compile(r"(?<!\w)[“‘\"](?=\S)[^“”‘’\"\n]{1,30}(?<=\S)[”’\"](?!\w)")
 
+# "What is the name for…", "another term for…", "What does isobaric mean?" are answered by a sentence
+# that names or glosses something ("Such problems are called…", "rotors (rotating discs)").
+_ASKS_NAMING = re.compile(
+    r"^(what|which) (is|was|are|were) (the |a |an )?(\w+ )?(name|term|word|phrase|expression)s? (for|of|given to|used for)\b"
+    r"|\b(another|other|common|usual|technical|popular|scientific|formal|informal) (name|term|word)s? (for|of)\b"
+    r"|^what does [\w-]+( [\w-]+)? mean\b",
+    re.I,
+)
+_NAMING = re.compile(
+    r"\b(called|named|known as|termed|referred to as|dubbed|nicknamed|meaning|means|stands for)\b"
+    r"|\((?!citation)[^()]{2,40}\)",
+    re.I,
+)
+
 
 def form_cues(question: str) -> tuple[re.Pattern[str], ...]:
     """Patterns of a sentence that fits the question's *form* beyond its answer type: a reason for
-    "why", a quoted expression for "what word"."""
+    "why", a quoted expression for "what word", a name or gloss for "what is the term for"."""
     cues = []
     if _ASKS_REASON.search(question):
         cues.append(_REASON)
     if _ASKS_TERM.search(question):
         cues.append(_QUOTED_TERM)
+    if _ASKS_NAMING.search(question):
+        cues.append(_NAMING)
     return tuple(cues)
 
 

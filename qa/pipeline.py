@@ -76,7 +76,8 @@ class Candidate:
     """How well it fits the question's form, in answer types: ``FORM_ECHO`` each for a negation echoed
     ("…not…" answered by a sentence that negates), for the asked-about speaker speaking ("What did
     Lavrov say…" answered by "Lavrov said…", not by "Putin told Lavrov…"), and for a form cue of
-    ``features.form_cues`` (a reason for "why", a quoted expression for "what word")."""
+    ``features.form_cues`` (a reason for "why", a quoted expression for "what word", a name or
+    gloss for "what is the term for")."""
 
 
 # What each such fit counts, in answer types (chosen on squad2-dev and news-dev among 0.25, 0.5 and 1

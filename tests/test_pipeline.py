@@ -578,6 +578,13 @@ def test_a_negated_question_scores_a_negating_sentence_as_half_an_answer_type() 
     assert single("What did the treaty not cover?", "The treaty covered").form_match == 0.0
 
 
+def test_incapable_unable_and_failed_to_negate_a_question() -> None:
+    assert negation_missing("What was the governor incapable of doing?", "The governor was adopted in 1788.")
+    assert not negation_missing("What was the governor incapable of doing?", "It could not hold a set speed.")
+    assert negation_missing("What did the army fail to capture?", "The army captured Rouen.")
+    assert not negation_missing("What did the army capture?", "The army captured Rouen.")
+
+
 def test_whose_words_a_question_asks_for() -> None:
     assert asked_speaker("What did Diaz-Canel tell Moscow it could rely on?") == "diaz-canel"
     assert asked_speaker("How did Sergei Lavrov describe the claims?") == "lavrov"
@@ -610,6 +617,13 @@ def test_a_reason_answers_why_and_a_quoted_word_answers_what_word() -> None:
     assert not term.search("Russia’s ties with Cuba’s leaders are old.")  # apostrophes quote nothing
     assert not term.search("“Please convey my best wishes to the President of Cuba and Army General Castro,” he said.")
     assert form_cues("What did the treaty cover?") == ()
+    # "What is the name for…", "another term for…", "what does X mean" want a sentence that names or glosses.
+    for question in ("What is the name for a problem that meets Ladner's assertion?", "What is another term for rotors?",
+                     "What does isobaric mean?"):
+        (naming,) = form_cues(question)
+        assert naming.search("Such problems are called NP-intermediate problems."), question
+        assert naming.search("A steam turbine consists of one or more rotors (rotating discs) on a shaft."), question
+        assert not naming.search("Ladner showed that such problems exist."), question
     text = "The base\nPutin offered Bush a trade.\nIt failed because Bush did not reciprocate.\n"
     reader = FakeReader({"a.txt": text})
 
