@@ -232,12 +232,23 @@ def stem_prefix(token: str) -> str | None:
     return token[:5] if len(token) < 7 else token[: len(token) - 2]
 
 
-def matches(token: str, words: Collection[str]) -> bool:
-    """Exact match, or a shared stem of 5+ letters ("america" ~ "american", "negotiate" ~ "negotiations")."""
+def word_stems(words: Iterable[str]) -> frozenset[str]:
+    """The stems of ``words`` that a longer word may extend (for :func:`matches`)."""
+    return frozenset(stem for w in words if (stem := stem_prefix(w)) is not None)
+
+
+def matches(token: str, words: Collection[str], stems: Collection[str] | None = None) -> bool:
+    """Exact match, or a shared stem of 5+ letters either way: "america" ~ "american", "negotiate" ~
+    "negotiations", "parliamentary" ~ "parliament". ``stems``: ``word_stems(words)``, when the caller
+    checks many tokens against the same words."""
     if token in words:
         return True
     stem = stem_prefix(token)
-    return stem is not None and any(w.startswith(stem) for w in words)
+    if stem is not None and any(w.startswith(stem) for w in words):
+        return True
+    # The other way round: a word whose stem the token extends ("parliament" for "parliamentary").
+    stems = word_stems(words) if stems is None else stems
+    return any(token[:k] in stems for k in range(5, len(token)))
 
 
 def key_terms(tokens: Iterable[str]) -> tuple[str, ...]:

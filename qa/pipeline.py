@@ -252,8 +252,15 @@ def term_weights(query: Query, lexical: LexicalIndex) -> dict[str, float]:
 def coverage(weights: Mapping[str, float], text: str) -> float:
     """Share of the question's IDF weight that ``text`` holds (stem-aware)."""
     total = sum(weights.values()) or 1.0
-    words = set(tokenize(text))
-    return sum(w for t, w in weights.items() if ft.matches(t, words)) / total
+    words, stems = _words_and_stems(text)
+    return sum(w for t, w in weights.items() if ft.matches(t, words, stems)) / total
+
+
+@functools.lru_cache(maxsize=8192)
+def _words_and_stems(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A candidate's words and their stems: the same sentences come up for question after question."""
+    words = frozenset(tokenize(text))
+    return words, ft.word_stems(words)
 
 
 def sentence_score(

@@ -280,6 +280,9 @@ def test_name_score_prefers_a_name_in_apposition() -> None:
 def test_stem_matching() -> None:
     assert matches("negotiate", {"negotiations"}) and matches("america", {"american"})
     assert not matches("cat", {"category"}) and not matches("russia", {"prussian"})
+    # Either way round: the question's "parliamentary" finds the article's "parliament".
+    assert matches("parliamentary", {"parliament"}) and matches("parliamentary", {"house", "parliament"}, {"parliame"})
+    assert not matches("parliamentary", {"party"}) and not matches("cubans", {"cube"})
 
 
 def test_key_terms_drop_framing_words() -> None:
