@@ -337,7 +337,8 @@ def score_sentences(
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
         kind = ft.type_match(text, cues, who, words)
         # A negated question ("…never…") is answered by a sentence that negates too; "what did
-        # Lavrov say" by one where Lavrov speaks; "why" by one that gives a reason.
+        # Lavrov say" by one where Lavrov speaks; "why" by one that gives a reason, and so on
+        # (features.form_cues).
         form = FORM_ECHO * (
             float(negated and ft.negates(text))
             + float(ft.speaks(text, speaker))
