@@ -57,7 +57,6 @@ import logging
 import math
 import random
 import re
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,6 +67,7 @@ import numpy as np
 
 from training.data import ArticleRanking, contains_answer, encode, load_questions, load_sentences
 from training.evaluate_embedder import REPO, _auc
+from training.heads import EncoderWithHead, optimiser_and_schedule, start_run
 from vectorstore.sentences import normalise
 
 DEFAULT_TRAIN = REPO.parent / "shared" / "train" / "squad2-train"
@@ -167,32 +167,14 @@ def build_pairs(train: Path, init: Path, holdout: str, seed: int, device: str) -
     return pairs
 
 
-class Reader:
+class Reader(EncoderWithHead):
     """MiniLM encoder and a linear span head (start/end logits per token, [CLS] = no answer)."""
 
     def __init__(self, folder: Path, device: str = "cpu", max_length: int = 128) -> None:
-        import torch
-        from transformers import AutoModel, AutoTokenizer
-
-        self.torch = torch
-        self.device = device
-        self.max_length = max_length
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder), use_fast=True)
-        self.encoder = AutoModel.from_pretrained(str(folder), torch_dtype=torch.float32).to(device)
-        self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2).to(device)
+        super().__init__(folder, device, max_length, outputs=2)
         head_file = folder / "span_head.pt"
         if head_file.is_file():
-            self.head.load_state_dict(torch.load(head_file, map_location=device))
-        else:
-            torch.nn.init.normal_(self.head.weight, std=0.02)
-            torch.nn.init.zeros_(self.head.bias)
-
-    def parameters(self) -> list:
-        return list(self.encoder.parameters()) + list(self.head.parameters())
-
-    def train(self, mode: bool = True) -> None:
-        self.encoder.train(mode)
-        self.head.train(mode)
+            self.head.load_state_dict(self.torch.load(head_file, map_location=device))
 
     def features(self, questions: Sequence[str], texts: Sequence[str], spans=None):
         """Tokenised batch, a mask of the text segment's tokens and (if spans) start/end targets."""
@@ -289,15 +271,7 @@ def train(args: argparse.Namespace, run: Path) -> None:
     log.info("%d steps (%.2f epochs of %d steps)", steps, steps / per_epoch, per_epoch)
 
     model = Reader(args.init, args.device, args.max_length)
-    optimiser = torch.optim.AdamW(
-        [{"params": list(model.encoder.parameters()), "lr": args.lr},
-         {"params": list(model.head.parameters()), "lr": args.lr * 20}],
-        weight_decay=0.01,
-    )
-    warm = max(1, steps // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm)))
-    )
+    optimiser, schedule = optimiser_and_schedule(model, args.lr, steps)
     ce = torch.nn.CrossEntropyLoss()
     rng = random.Random(args.seed)
     order: list[Pair] = []
@@ -486,19 +460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rows", type=Path, default=DEFAULT_ROWS)
     args = p.parse_args(argv)
 
-    import torch
-
     run = DEFAULT_RUNS / args.run_name
-    run.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(message)s",
-        handlers=[logging.StreamHandler(sys.stderr),
-                  logging.FileHandler(run / ("score.log" if args.score else "train.log"), mode="w")],
-    )
-    torch.set_num_threads(args.threads)
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
+    start_run(run, "score.log" if args.score else "train.log", args.seed, args.threads)
     if args.score:
         score_rows(args, run)
     else:

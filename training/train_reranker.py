@@ -32,7 +32,6 @@ import json
 import logging
 import math
 import random
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from training.data import (
     load_sentences,
 )
 from training.evaluate_embedder import REPO, _auc
+from training.heads import EncoderWithHead, optimiser_and_schedule, start_run
 
 if TYPE_CHECKING:
     import torch
@@ -94,35 +94,17 @@ def mine_groups(
     return groups
 
 
-class CrossEncoder:
+class CrossEncoder(EncoderWithHead):
     """Mean-pooled MiniLM over a (question, sentence) pair and one linear unit: a relevance logit."""
 
     def __init__(self, folder: Path, device: str = "cpu", max_length: int = 192) -> None:
-        import torch
-        from transformers import AutoModel, AutoTokenizer
-
-        self.torch = torch
-        self.device = device
-        self.max_length = max_length
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
-        self.encoder = AutoModel.from_pretrained(str(folder), torch_dtype=torch.float32).to(device)
-        self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1).to(device)
+        super().__init__(folder, device, max_length, outputs=1)
         head_file = folder / "head.json"
         if head_file.is_file():
             data = json.loads(head_file.read_text())
-            with torch.no_grad():
-                self.head.weight.copy_(torch.tensor([data["weight"]]))
-                self.head.bias.copy_(torch.tensor([data["bias"]]))
-        else:
-            torch.nn.init.normal_(self.head.weight, std=0.02)
-            torch.nn.init.zeros_(self.head.bias)
-
-    def parameters(self) -> list:
-        return list(self.encoder.parameters()) + list(self.head.parameters())
-
-    def train(self, mode: bool = True) -> None:
-        self.encoder.train(mode)
-        self.head.train(mode)
+            with self.torch.no_grad():
+                self.head.weight.copy_(self.torch.tensor([data["weight"]]))
+                self.head.bias.copy_(self.torch.tensor([data["bias"]]))
 
     def logits(self, questions: Sequence[str], texts: Sequence[str]) -> torch.Tensor:
         batch = self.tokenizer(
@@ -192,15 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sentence_transformers import SentenceTransformer
 
     run = DEFAULT_RUNS / args.run_name
-    run.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(message)s",
-        handlers=[logging.StreamHandler(sys.stderr), logging.FileHandler(run / "train.log", mode="w")],
-    )
-    torch.set_num_threads(args.threads)
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
+    start_run(run, "train.log", args.seed, args.threads)
 
     sentences = load_sentences(args.train / "corpus")
     questions = load_questions(args.train / "questions.json")
@@ -217,15 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
              len(train), sum(g.answerable for g in train), len(held), args.holdout, np.mean(first))
 
     model = CrossEncoder(args.init, args.device, args.max_length)
-    optimiser = torch.optim.AdamW(
-        [{"params": list(model.encoder.parameters()), "lr": args.lr},
-         {"params": list(model.head.parameters()), "lr": args.lr * 20}],
-        weight_decay=0.01,
-    )
-    warm = max(1, args.steps // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warm, max(0.0, (args.steps - s) / max(1, args.steps - warm)))
-    )
+    optimiser, schedule = optimiser_and_schedule(model, args.lr, args.steps)
     bce = torch.nn.BCEWithLogitsLoss()
     rng = random.Random(args.seed)
     order: list[Group] = []
