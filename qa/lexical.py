@@ -152,15 +152,43 @@ STOPWORDS = frozenset(
 
 
 # Bump when tokenizing or what is saved changes: indexes saved before are then rebuilt.
-LEXICAL_VERSION = 1
+LEXICAL_VERSION = 2
+# Irregular verb forms (and a few plurals) read as their base form, so "When did it begin?" finds "It
+# began in 1850". Forms that are also other words (left, found, born, saw, rose, won…) are not listed.
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "begin": "began begun", "become": "became", "break": "broke broken", "bring": "brought",
+        "build": "built", "buy": "bought", "catch": "caught", "choose": "chose chosen", "come": "came",
+        "do": "did done", "draw": "drew drawn", "drive": "drove driven", "eat": "eaten", "fall": "fallen",
+        "feel": "felt", "fight": "fought", "fly": "flew flown", "forbid": "forbade forbidden",
+        "forget": "forgot forgotten", "freeze": "froze frozen", "get": "got gotten", "give": "gave given",
+        "go": "went gone", "grow": "grew grown", "have": "had", "hold": "held", "keep": "kept", "know": "knew known",
+        "lead": "led", "lose": "lost", "make": "made", "mean": "meant",
+        "meet": "met", "pay": "paid", "ride": "rode ridden", "rise": "risen", "run": "ran", "see": "seen",
+        "seek": "sought", "sell": "sold", "send": "sent", "shake": "shook shaken", "show": "shown",
+        "sing": "sang sung", "speak": "spoke spoken", "spend": "spent",
+        "stand": "stood", "steal": "stole stolen", "swear": "swore sworn", "take": "took taken",
+        "teach": "taught", "tell": "told", "think": "thought", "throw": "threw thrown",
+        "understand": "understood", "wake": "woke woken", "wear": "wore worn", "write": "wrote written",
+        "arise": "arose arisen", "bite": "bitten",
+        "blow": "blew blown", "deal": "dealt", "dig": "dug", "flee": "fled", "forgive": "forgave forgiven",
+        "hide": "hid hidden", "overcome": "overcame",
+        "overthrow": "overthrew overthrown", "undertake": "undertook undertaken", "withdraw": "withdrew withdrawn",
+        "child": "children", "man": "men", "woman": "women", "foot": "feet", "tooth": "teeth", "mouse": "mice",
+    }.items()
+    for form in forms.split()
+}  # fmt: skip
 
 
 @functools.lru_cache(maxsize=262_144)  # a corpus's vocabulary; stemming was a third of an answer's Python time
 def _stem(token: str) -> str:
-    """A light, predictable stemmer: possessives and regular plurals only."""
+    """A light, predictable stemmer: possessives, regular plurals and common irregular verb forms."""
     for suffix in ("'s", "’s"):
         if token.endswith(suffix):
             token = token[: -len(suffix)]
+    if token in _IRREGULAR:
+        return _IRREGULAR[token]
     if len(token) > 4 and token.endswith("ies"):
         return token[:-3] + "y"
     if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
