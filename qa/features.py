@@ -114,11 +114,12 @@ _SAID = (
 PRONOUN_SPEAKER = re.compile(rf"(^|[,.!?'\"’”]\s*)(he|she|they)\s+({_SAID}|continued)\b", re.I)
 # A question that asks about what did *not* happen ("What did X never do?"), answered by a sentence
 # with no negation of any kind: on squad2-dev nearly always one built to look answerable (docs/design.md).
+_NEGATORS = r"not|never|no|none|nothing|neither|nor|cannot"  # and "n't", added to each pattern below
 _QUESTION_NEGATION = re.compile(
-    r"\b(not|never|no|none|nothing|neither|nor|cannot|incapable|unable|impossible|fail(ed|s)? to)\b|n['’]t\b", re.I
+    rf"\b({_NEGATORS}|incapable|unable|impossible|fail(ed|s)? to)\b|n['’]t\b", re.I
 )
 _SENTENCE_NEGATION = re.compile(
-    r"\b(not|never|no|none|nothing|neither|nor|cannot|without|refus\w*|lack\w*|den(y|ies|ied)|reject\w*|fail\w*|"
+    rf"\b({_NEGATORS}|without|refus\w*|lack\w*|den(y|ies|ied)|reject\w*|fail\w*|"
     r"unable|non-?\w+|instead|rather|only)\b|n['’]t\b|\w+less\b",
     re.I,
 )

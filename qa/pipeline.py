@@ -530,8 +530,11 @@ def decision_features(
     best = candidates[0] if candidates else None
     # The runner-up is the best candidate that is not part of the best one (a pair's own sentence is no rival).
     second = next((c.score for c in candidates[1:] if best is not None and not overlaps(c, best)), 0.0)
-    best_words = set(tokenize(best.text)) if best is not None else set()
-    key_in_best = ft.key_support(terms, lambda t: ft.matches(t, best_words)) if best is not None else 0.0
+    if best is not None:
+        best_words, best_stems = _words_and_stems(best.text)  # cached when the best was scored
+        key_in_best = ft.key_support(terms, lambda t: ft.matches(t, best_words, best_stems))
+    else:
+        key_in_best = 0.0
     # Only the miss is a feature: whether a question asks for a type says nothing by itself.
     asked = bool(ft.type_cues(query.text)) or ft.asks_name(query.text)
     # A negation the best quote does not echo (an article's byline answers "who wrote…" whatever it says).
