@@ -3,6 +3,7 @@ the encoder with a new linear layer, its optimiser and schedule, and a seeded, l
 
 from __future__ import annotations
 
+import argparse
 import logging
 import random
 import sys
@@ -10,6 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from training.evaluate_embedder import REPO
+
+DEFAULT_TRAIN = REPO.parent / "shared" / "train" / "squad2-train"
+DEFAULT_INIT = REPO / "vectorstore" / "models" / "minilm-qa-squad"
+DEFAULT_RUNS = Path(__file__).resolve().parent / "runs"
 
 
 class EncoderWithHead:
@@ -51,6 +58,21 @@ def optimiser_and_schedule(model: EncoderWithHead, lr: float, steps: int) -> tup
         optimiser, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm)))
     )
     return optimiser, schedule
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, run_name: str) -> None:
+    """The options both scripts take: data, initial model, held-out article, seed, device, run name."""
+    parser.add_argument("--train", type=Path, default=DEFAULT_TRAIN)
+    parser.add_argument("--init", type=Path, default=DEFAULT_INIT)
+    parser.add_argument(
+        "--holdout",
+        default="The_Legend_of_Zelda__Twilight_Princess",
+        help="article held out for the learning curve (one with unanswerable questions)",
+    )
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--run-name", default=run_name)
 
 
 def start_run(run: Path, log_name: str, seed: int, threads: int) -> None:

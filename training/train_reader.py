@@ -66,13 +66,16 @@ from typing import Any
 import numpy as np
 
 from training.data import ArticleRanking, contains_answer, encode, load_questions, load_sentences
-from training.evaluate_embedder import REPO, _auc
-from training.heads import EncoderWithHead, optimiser_and_schedule, start_run
+from training.evaluate_embedder import _auc
+from training.heads import (
+    DEFAULT_RUNS,
+    EncoderWithHead,
+    add_run_arguments,
+    optimiser_and_schedule,
+    start_run,
+)
 from vectorstore.sentences import normalise
 
-DEFAULT_TRAIN = REPO.parent / "shared" / "train" / "squad2-train"
-DEFAULT_INIT = REPO / "vectorstore" / "models" / "minilm-qa-squad"
-DEFAULT_RUNS = Path(__file__).resolve().parent / "runs"
 DEFAULT_ROWS = Path(__file__).resolve().parent / "runs" / "rows"
 MAX_SPAN = 30
 
@@ -443,19 +446,13 @@ def score_rows(args: argparse.Namespace, run: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--train", type=Path, default=DEFAULT_TRAIN)
-    p.add_argument("--init", type=Path, default=DEFAULT_INIT)
-    p.add_argument("--holdout", default="The_Legend_of_Zelda__Twilight_Princess")
+    add_run_arguments(p, run_name="reader1")
     p.add_argument("--batch", type=int, default=32, help="pairs per step")
     p.add_argument("--steps", type=int, default=600, help="at most this many steps")
     p.add_argument("--epochs", type=int, default=2, help="and at most this many epochs")
     p.add_argument("--lr", type=float, default=5e-5, help="encoder learning rate; the head gets 20x")
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--eval-every", type=int, default=150, help="0: no held-out evaluation (timing runs)")
-    p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--run-name", default="reader1")
     p.add_argument("--score", action="store_true", help="score the rows with the run's saved reader")
     p.add_argument("--rows", type=Path, default=DEFAULT_ROWS)
     args = p.parse_args(argv)

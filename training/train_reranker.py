@@ -49,15 +49,18 @@ from training.data import (
     load_questions,
     load_sentences,
 )
-from training.evaluate_embedder import REPO, _auc
-from training.heads import EncoderWithHead, optimiser_and_schedule, start_run
+from training.evaluate_embedder import _auc
+from training.heads import (
+    DEFAULT_RUNS,
+    EncoderWithHead,
+    add_run_arguments,
+    optimiser_and_schedule,
+    start_run,
+)
 
 if TYPE_CHECKING:
     import torch
 
-DEFAULT_TRAIN = REPO.parent / "shared" / "train" / "squad2-train"
-DEFAULT_INIT = REPO / "vectorstore" / "models" / "minilm-qa-squad"
-DEFAULT_RUNS = Path(__file__).resolve().parent / "runs"
 
 log = logging.getLogger("reranker")
 
@@ -153,20 +156,13 @@ def evaluate(model: CrossEncoder, groups: Sequence[Group], batch: int = 64) -> d
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--train", type=Path, default=DEFAULT_TRAIN)
-    p.add_argument("--init", type=Path, default=DEFAULT_INIT)
-    p.add_argument("--holdout", default="The_Legend_of_Zelda__Twilight_Princess",
-                   help="article held out for the learning curve (one with unanswerable questions)")
+    add_run_arguments(p, run_name="reranker")
     p.add_argument("--candidates", type=int, default=8, help="sentences per question group")
     p.add_argument("--groups-per-batch", type=int, default=4)
     p.add_argument("--steps", type=int, default=600)
     p.add_argument("--lr", type=float, default=4e-5)
     p.add_argument("--max-length", type=int, default=160)
     p.add_argument("--eval-every", type=int, default=100)
-    p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--run-name", default="reranker")
     p.add_argument("--out", type=Path, default=None, help="save the model folder here at the end")
     args = p.parse_args(argv)
 
