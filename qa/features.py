@@ -347,6 +347,54 @@ def form_cues(question: str) -> tuple[re.Pattern[str], ...]:
     return tuple(cues)
 
 
+# "Who is Russia's foreign minister?" is not answered by "Cuba's Foreign Minister Bruno Rodriguez…": the
+# sentence names the same office, or thing, of another owner. An owner is a capitalised word before
+# "'s" ("Russia's"), or after "the" ("the Russian foreign minister"); what it owns, up to three
+# lower-case words after it, compared case-blind ("Foreign Minister").
+_POSSESSED = re.compile(
+    r"(?:\b([A-Z][\w-]*)['’]s|\b[Tt]he\s+([A-Z][\w-]*))\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)"
+)
+
+
+@functools.lru_cache(maxsize=256)
+def possessions(question: str) -> tuple[tuple[str, str], ...]:
+    """``(owner, thing)`` pairs the question asks about ("russia", "foreign minister"), casefolded;
+    the thing is cut at its first stopword ("Cuba's ties with…" → "ties")."""
+    out = []
+    for match in _POSSESSED.finditer(question):
+        words = []
+        for word in match.group(3).split():
+            if word.casefold() in STOPWORDS:
+                break
+            words.append(word.casefold())
+        if words:
+            out.append(((match.group(1) or match.group(2)).casefold(), " ".join(words)))
+    return tuple(out)
+
+
+def owner_conflict(possessed: Iterable[tuple[str, str]], text: str) -> bool:
+    """``text`` gives one of the asked-about things only to other owners: "Cuba's Foreign Minister"
+    for "Russia's foreign minister" (or "the Russian foreign minister"), with no "Russia's" one beside it."""
+    for owner, thing in possessed:
+        owners = [m.group(1).casefold() for m in _thing_pattern(thing).finditer(text)]
+        owners = [o for o in owners if o not in STOPWORDS]
+        if owners and not any(_same_owner(owner, o) for o in owners):
+            return True
+    return False
+
+
+def _same_owner(a: str, b: str) -> bool:
+    """"russia" ~ "russian", "cuba" ~ "cuban", "us" ~ "us"."""
+    return a == b or matches(a, (b,)) or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
+@functools.lru_cache(maxsize=256)
+def _thing_pattern(thing: str) -> re.Pattern[str]:
+    """A capitalised possessive right before ``thing`` ("Cuba's Foreign Minister"). Not a bare
+    capitalised word: "European Union law" is the EU's law, however its owner is spelled."""
+    return re.compile(rf"\b([A-Z][\w-]*)['’]s\s+(?i:{re.escape(thing)})\b")
+
+
 def asks_negated(question: str) -> bool:
     """"What did X *not* do?", "Who *never*…", "Which *didn't*…"."""
     return bool(_QUESTION_NEGATION.search(question))

@@ -77,7 +77,9 @@ class Candidate:
     ("…not…" answered by a sentence that negates), for the asked-about speaker speaking ("What did
     Lavrov say…" answered by "Lavrov said…", not by "Putin told Lavrov…"), and for a form cue of
     ``features.form_cues`` (a reason for "why", a quoted expression for "what word", a name or
-    gloss for "what is the term for")."""
+    gloss for "what is the term for"); minus ``FORM_ECHO`` when it gives the asked-about office or
+    thing to another owner ("Cuba's Foreign Minister" for "Who is Russia's foreign minister?",
+    ``features.owner_conflict``), which also clears its ``type_match``."""
 
 
 # What each such fit counts, in answer types (chosen on squad2-dev and news-dev among 0.25, 0.5 and 1
@@ -320,6 +322,7 @@ def score_sentences(
     negated = ft.asks_negated(query.text)
     speaker = ft.asked_speaker(query.text)
     forms = ft.form_cues(query.text)
+    possessed = ft.possessions(query.text)
     top_doc = snapshot.chunks[ranked[0].chunk_id].doc_id if ranked else ""
 
     def make(chunk_id: str, position: int, span_end: int, dense: float, n: int, also: str = "") -> Candidate:
@@ -344,6 +347,10 @@ def score_sentences(
             + float(ft.speaks(text, speaker))
             + float(any(p.search(text) for p in forms))
         )
+        if possessed and ft.owner_conflict(possessed, text):
+            # Another owner's office or thing ("Cuba's Foreign Minister" for "Russia's foreign
+            # minister"): the names and dates it holds are that owner's, no answer here.
+            kind, form = 0.0, form - FORM_ECHO
         if who and n == 1 and ft.PRONOUN_SPEAKER.search(text):
             # "“…,” he told Mr Volodin.": the speaker is named in the sentence before, not here.
             kind = min(kind, 0.25)

@@ -84,6 +84,12 @@ def test_answer_cites_article_and_offsets(default_engine) -> None:  # type: igno
     assert answer.to_dict()["quotes"][0]["start"] == quote.start
 
 
+def test_another_countrys_minister_does_not_answer(default_engine) -> None:  # type: ignore[no-untyped-def]
+    # Both articles' ministers are named; "Cuba's Foreign Minister Bruno Rodriguez" is no answer about Russia's.
+    answer = default_engine.answer("Who is Russia's foreign minister?")
+    assert "Sergei Lavrov" in answer.quotes[0].text, answer.quotes[0].text
+
+
 def test_follow_up_uses_history(default_engine) -> None:  # type: ignore[no-untyped-def]
     first = default_engine.answer("Who is Cuba's foreign minister?")
     history = [

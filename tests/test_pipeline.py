@@ -24,6 +24,8 @@ from qa.features import (
     name_score,
     negation_missing,
     overlap,
+    owner_conflict,
+    possessions,
     speaks,
     type_cues,
     type_match,
@@ -593,6 +595,38 @@ def test_incapable_unable_and_failed_to_negate_a_question() -> None:
     assert not negation_missing("What was the governor incapable of doing?", "It could not hold a set speed.")
     assert negation_missing("What did the army fail to capture?", "The army captured Rouen.")
     assert not negation_missing("What did the army capture?", "The army captured Rouen.")
+
+
+def test_whose_office_or_thing_a_question_asks_about() -> None:
+    assert possessions("Who is Russia's foreign minister?") == (("russia", "foreign minister"),)
+    assert possessions("Who is the Russian foreign minister?") == (("russian", "foreign minister"),)
+    assert possessions("What are Cuba’s ties with Russia?") == (("cuba", "ties"),)  # cut at "with"
+    assert possessions("When did the Soviet Union collapse?") == ()  # no lower-case thing owned
+    russia = possessions("Who is Russia's foreign minister?")
+    assert owner_conflict(russia, "When Cuba’s Foreign Minister Bruno Rodriguez sat down in the Kremlin.")
+    assert owner_conflict(possessions("Who is the Russian foreign minister?"), "Cuba's foreign minister spoke.")
+    # The same owner in another form, both owners side by side, or no owner at all: no conflict.
+    assert not owner_conflict(possessions("Who is the Cuban foreign minister?"), "Cuba's foreign minister spoke.")
+    assert not owner_conflict(russia, "Russia’s foreign minister met Cuba's foreign minister.")
+    assert not owner_conflict(russia, "In his meeting with Rodriguez, Foreign Minister Sergei Lavrov was clearer.")
+    # A bare capitalised word is no owner: "European Union law" is the EU's law.
+    assert not owner_conflict(possessions("How old is the EU law?"), "It is a principle of European Union law.")
+
+
+def test_another_owners_office_loses_its_answer_type() -> None:
+    text = (
+        "Talks in Moscow\n"
+        "Cuba's Foreign Minister Bruno Rodriguez Parrilla sat down in the Kremlin on Thursday.\n"
+        "In their meeting, Foreign Minister Sergei Lavrov spoke for Russia.\n"
+    )
+    candidates = engine(FakeReader({"a.txt": text})).evidence("Who is Russia's foreign minister?").candidates
+    cuban = next(c for c in candidates if c.text.startswith("Cuba's"))
+    russian = next(c for c in candidates if c.text.startswith("In their"))
+    assert (cuban.type_match, cuban.form_match) == (0.0, -0.5)
+    assert russian.type_match > 0 and russian.form_match == 0.0
+    # Asked about Cuba's minister, the same sentence keeps its name.
+    same = engine(FakeReader({"a.txt": text})).evidence("Who is Cuba's foreign minister?").candidates
+    assert next(c for c in same if c.text.startswith("Cuba's")).type_match > 0
 
 
 def test_whose_words_a_question_asks_for() -> None:
