@@ -129,7 +129,13 @@ _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
 _CAPITAL = re.compile(r"\b[A-ZÀ-ÞĀ-Ž][\w’'-]*[^\W\d_]")
 # Capitalised words that are no names, compared as they stand in the text (not as BM25 tokens,
 # which drop stopwords and plural endings): function words and titles; at a sentence's start, openers.
-_NOT_NAMES = STOPWORDS | frozenset(("however", "mr", "mrs", "ms", "dr"))
+# Weekdays and months are capitalised too, and answer "when", not "who".
+# ("May" is left out: it is a name too.)
+_NOT_NAMES = STOPWORDS | frozenset((
+    "however", "mr", "mrs", "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "january", "february", "march", "april", "june", "july", "august", "september", "october",
+    "november", "december",
+))  # fmt: skip
 _OPENERS = frozenset((
     "although", "though", "while", "since", "despite", "meanwhile", "later", "today", "yesterday", "earlier",
     "instead", "even", "still", "yet", "thus", "therefore", "moreover", "furthermore", "indeed", "finally",
@@ -193,9 +199,24 @@ def name_score(text: str, words: Collection[str]) -> float:
     0.25 for a single new capitalised word ("Ladner", "Iran").
     """
     best = 0.0
+    # A fuller name of someone the question names ("Miguel Diaz" for "…Diaz-Canel…", "President
+    # Vladimir Putin" for "…Putin…": new words only before the question's own) is no new name.
+    known: list[tuple[int, int]] = []
+    names: list[tuple[re.Match[str], list[str]]] = []
+    for match in _NAME.finditer(text):
+        parts = match.group(1).split()
+        new = [i for i, p in enumerate(parts) if p.casefold() not in words]
+        if not new:
+            continue
+        if len(new) < len(parts) and new[-1] < min(set(range(len(parts))) - set(new)):
+            known.append(match.span(1))
+        else:
+            names.append((match, parts))
     for match in _CAPITAL.finditer(text):
         word = _WORD.match(match.group(0).casefold())
         if word is None or word.group(0) in words or word.group(0) in _NOT_NAMES:
+            continue
+        if any(a <= match.start() < b for a, b in known):
             continue
         # A sentence's first word is capitalised anyway: there only a word that is no common sentence
         # opener ("During", "However") counts ("Putin promised…" does).
@@ -204,11 +225,7 @@ def name_score(text: str, words: Collection[str]) -> float:
             continue
         best = 0.25
         break
-    for match in _NAME.finditer(text):
-        parts = match.group(1).split()
-        new = [p for p in parts if p.casefold() not in words]
-        if not new:
-            continue
+    for match, parts in names:
         best = max(best, 0.5)
         inside = [p for p in parts if p.casefold() in words]
         tail = text[match.end() : match.end() + 50]

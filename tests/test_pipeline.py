@@ -26,6 +26,7 @@ from qa.features import (
     overlap,
     owner_conflict,
     possessions,
+    question_words,
     speaks,
     type_cues,
     type_match,
@@ -277,6 +278,15 @@ def test_name_score_prefers_a_name_in_apposition() -> None:
     assert name_score("It was shown by Ladner that it holds.", words) == 0.25
     assert name_score("During the visit nothing was signed.", words) == 0.0
     assert name_score("Putin promised more oil.", words) == 0.25  # a name as the subject
+
+
+def test_a_fuller_name_of_someone_the_question_names_is_no_new_name() -> None:
+    words = question_words("Which airline flew Diaz-Canel to Moscow?")
+    # "Miguel Diaz-Canel" is Diaz-Canel himself, not an answer in apposition; the title before a new
+    # name still is one ("Foreign Minister Bruno Rodriguez" for "Cuba's foreign minister").
+    assert name_score("The visiting leader, Miguel Diaz-Canel, was welcomed on Friday.", words) == 0.0
+    assert name_score("Diaz-Canel flew in with Cubana Airlines.", words) == 0.5
+    assert name_score("They met President Vladimir Putin.", question_words("Who did Putin meet?")) == 0.0
 
 
 def test_stem_matching() -> None:
