@@ -367,16 +367,20 @@ def form_cues(question: str) -> tuple[re.Pattern[str], ...]:
 # "Who is Russia's foreign minister?" is not answered by "Cuba's Foreign Minister Bruno Rodriguez…": the
 # sentence names the same office, or thing, of another owner. An owner is a capitalised word before
 # "'s" ("Russia's"), or after "the" ("the Russian foreign minister"); what it owns, up to three
-# lower-case words after it, compared case-blind ("Foreign Minister").
+# lower-case words after it, compared case-blind ("Foreign Minister"). Or the other way round:
+# "the president of Cuba".
 _POSSESSED = re.compile(
     r"(?:\b([A-Z][\w-]*)['’]s|\b[Tt]he\s+([A-Z][\w-]*))\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)"
 )
+_OWNED_OF = re.compile(r"\b[Tt]he\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*)\s+of\s+(?:the\s+)?([A-Z][\w-]*)")
 
 
 @functools.lru_cache(maxsize=256)
-def possessions(question: str) -> tuple[tuple[str, str], ...]:
-    """``(owner, thing)`` pairs the question asks about ("russia", "foreign minister"), casefolded;
-    the thing is cut at its first stopword ("Cuba's ties with…" → "ties")."""
+def possessions(question: str) -> tuple[tuple[str, str, bool], ...]:
+    """``(owner, thing, possessive)`` the question asks about ("russia", "foreign minister", True),
+    casefolded; the thing is cut at its first stopword ("Cuba's ties with…" → "ties"). "The president
+    of Cuba" gives ("cuba", "president", True); "the Russian foreign minister" ("russian", "foreign
+    minister", False): a modifier may only classify ("the US sanctions"), so it is not echoed."""
     out = []
     for match in _POSSESSED.finditer(question):
         words = []
@@ -385,17 +389,34 @@ def possessions(question: str) -> tuple[tuple[str, str], ...]:
                 break
             words.append(word.casefold())
         if words:
-            out.append(((match.group(1) or match.group(2)).casefold(), " ".join(words)))
+            out.append(((match.group(1) or match.group(2)).casefold(), " ".join(words), bool(match.group(1))))
+    # "the president of Cuba", "the foreign minister of Russia"
+    out += [(m.group(2).casefold(), m.group(1).casefold(), True) for m in _OWNED_OF.finditer(question)]
     return tuple(out)
 
 
-def owner_conflict(possessed: Iterable[tuple[str, str]], text: str) -> bool:
+def owner_echo(possessed: Iterable[tuple[str, str, bool]], text: str) -> bool:
+    """``text`` gives an asked-about thing to the question's own owner: "president of Cuba", "Cuba's
+    president" or "Cuban president" for "Who is Cuba's president?" (possessive questions only)."""
+    for owner, thing, possessive in possessed:
+        if not possessive:
+            continue
+        before, after = _owned_patterns(thing)
+        found = [m.group(1).casefold() for m in before.finditer(text)] + [
+            m.group(1).casefold() for m in after.finditer(text)
+        ]
+        if any(_same_owner(owner, o) for o in found):
+            return True
+    return False
+
+
+def owner_conflict(possessed: Iterable[tuple[str, str, bool]], text: str) -> bool:
     """``text`` gives one of the asked-about things only to other owners: "Cuba's Foreign Minister"
     for "Russia's foreign minister" (or "the Russian foreign minister"), with no "Russia's" one beside it."""
-    for owner, thing in possessed:
+    for owner, thing, _ in possessed:
         owners = [m.group(1).casefold() for m in _thing_pattern(thing).finditer(text)]
         owners = [o for o in owners if o not in STOPWORDS]
-        if owners and not any(_same_owner(owner, o) for o in owners):
+        if owners and not any(_same_owner(owner, o) for o in owners) and not owner_echo(((owner, thing, True),), text):
             return True
     return False
 
@@ -410,6 +431,17 @@ def _thing_pattern(thing: str) -> re.Pattern[str]:
     """A capitalised possessive right before ``thing`` ("Cuba's Foreign Minister"). Not a bare
     capitalised word: "European Union law" is the EU's law, however its owner is spelled."""
     return re.compile(rf"\b([A-Z][\w-]*)['’]s\s+(?i:{re.escape(thing)})\b")
+
+
+@functools.lru_cache(maxsize=256)
+def _owned_patterns(thing: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The word before ``thing`` ("Cuba's president", "Cuban president") and its owner after it
+    ("president of Cuba", "president of the Republic of Cuba" reads "republic")."""
+    name = re.escape(thing)
+    return (
+        re.compile(rf"\b([\w-]+?)(?:['’]s)?\s+{name}\b", re.I),
+        re.compile(rf"\b{name}\s+of\s+(?:the\s+)?([\w-]+)", re.I),
+    )
 
 
 def asks_negated(question: str) -> bool:

@@ -79,7 +79,8 @@ class Candidate:
     ``features.form_cues`` (a reason for "why", a quoted expression for "what word", a name or
     gloss for "what is the term for"); minus ``FORM_ECHO`` when it gives the asked-about office or
     thing to another owner ("Cuba's Foreign Minister" for "Who is Russia's foreign minister?",
-    ``features.owner_conflict``), which also clears its ``type_match``."""
+    ``features.owner_conflict``), which also clears its ``type_match``; plus ``FORM_ECHO`` when it
+    states the asked relation ("president of Cuba" for "Who is Cuba's president?", ``owner_echo``)."""
 
 
 # What each such fit counts, in answer types (chosen on squad2-dev and news-dev among 0.25, 0.5 and 1
@@ -351,6 +352,12 @@ def score_sentences(
             # Another owner's office or thing ("Cuba's Foreign Minister" for "Russia's foreign
             # minister"): the names and dates it holds are that owner's, no answer here.
             kind, form = 0.0, form - FORM_ECHO
+        elif possessed and ft.owner_echo(possessed, text):
+            # The relation asked about, stated ("…since becoming president of Cuba" for "Who is
+            # Cuba's president?"): a new name beside it answers as a name in apposition does.
+            form += FORM_ECHO
+            if who and kind >= 0.5:
+                kind = 1.0
         if who and n == 1 and ft.PRONOUN_SPEAKER.search(text):
             # "“…,” he told Mr Volodin.": the speaker is named in the sentence before, not here.
             kind = min(kind, 0.25)

@@ -90,6 +90,14 @@ def test_another_countrys_minister_does_not_answer(default_engine) -> None:  # t
     assert "Sergei Lavrov" in answer.quotes[0].text, answer.quotes[0].text
 
 
+@pytest.mark.parametrize("question", ["Who is Cuba's president?", "Who is the president of Cuba?"])
+def test_the_sentence_stating_whose_president_answers(default_engine, question: str) -> None:  # type: ignore[no-untyped-def]
+    # "President Vladimir Putin … around Cuba" holds a president and Cuba; only one sentence says
+    # "president of Cuba", and it names him.
+    answer = default_engine.answer(question)
+    assert "since becoming president of Cuba" in answer.quotes[0].text, answer.quotes[0].text
+
+
 def test_follow_up_uses_history(default_engine) -> None:  # type: ignore[no-untyped-def]
     first = default_engine.answer("Who is Cuba's foreign minister?")
     history = [

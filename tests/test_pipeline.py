@@ -25,6 +25,7 @@ from qa.features import (
     negation_missing,
     overlap,
     owner_conflict,
+    owner_echo,
     possessions,
     question_words,
     speaks,
@@ -608,9 +609,10 @@ def test_incapable_unable_and_failed_to_negate_a_question() -> None:
 
 
 def test_whose_office_or_thing_a_question_asks_about() -> None:
-    assert possessions("Who is Russia's foreign minister?") == (("russia", "foreign minister"),)
-    assert possessions("Who is the Russian foreign minister?") == (("russian", "foreign minister"),)
-    assert possessions("What are Cuba’s ties with Russia?") == (("cuba", "ties"),)  # cut at "with"
+    assert possessions("Who is Russia's foreign minister?") == (("russia", "foreign minister", True),)
+    assert possessions("Who is the Russian foreign minister?") == (("russian", "foreign minister", False),)
+    assert possessions("Who is the president of Cuba?") == (("cuba", "president", True),)
+    assert possessions("What are Cuba’s ties with Russia?") == (("cuba", "ties", True),)  # cut at "with"
     assert possessions("When did the Soviet Union collapse?") == ()  # no lower-case thing owned
     russia = possessions("Who is Russia's foreign minister?")
     assert owner_conflict(russia, "When Cuba’s Foreign Minister Bruno Rodriguez sat down in the Kremlin.")
@@ -621,6 +623,28 @@ def test_whose_office_or_thing_a_question_asks_about() -> None:
     assert not owner_conflict(russia, "In his meeting with Rodriguez, Foreign Minister Sergei Lavrov was clearer.")
     # A bare capitalised word is no owner: "European Union law" is the EU's law.
     assert not owner_conflict(possessions("How old is the EU law?"), "It is a principle of European Union law.")
+
+
+def test_a_sentence_stating_the_asked_relation_echoes_it() -> None:
+    cuba = possessions("Who is Cuba's president?")
+    assert owner_echo(cuba, "He arrived in April, since becoming president of Cuba.")
+    assert owner_echo(cuba, "The Cuban president arrived.") and owner_echo(cuba, "Cuba’s president arrived.")
+    assert not owner_echo(cuba, "President Vladimir Putin will not run the gauntlet around Cuba.")
+    # A modifier after "the" may only classify ("the US sanctions"): never echoed.
+    assert not owner_echo(possessions("What did he call the US sanctions?"), "Fresh US sanctions hit.")
+
+
+def test_the_asked_relation_with_a_new_name_answers_who() -> None:
+    text = (
+        "Talks in Moscow\n"
+        "President Vladimir Putin will not run the gauntlet around Cuba.\n"
+        "Mr Diaz Canel arrived in April, since becoming president of Cuba.\n"
+    )
+    candidates = engine(FakeReader({"a.txt": text})).evidence("Who is Cuba's president?").candidates
+    stated = next(c for c in candidates if c.text.startswith("Mr Diaz"))
+    other = next(c for c in candidates if c.text.startswith("President"))
+    assert (stated.type_match, stated.form_match) == (1.0, 0.5)
+    assert other.form_match == 0.0
 
 
 def test_another_owners_office_loses_its_answer_type() -> None:
