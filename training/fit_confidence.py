@@ -8,6 +8,10 @@ the benchmark. They are split into two halves, each indexed as its own corpus. A
 of its own half is labelled 1 when the engine's first quote holds a gold answer (0 when it does
 not, and for SQuAD's unanswerable questions); a question asked of the *other* half is an
 off-corpus question, labelled 0 — the kind a news reader asks and the articles never address.
+With ``--near-miss-weight W`` (tried, not shipped: docs/quality.md) each answerable question is also
+asked of its articles with its own paragraph held out (the other paragraphs, every second one): a
+near-miss, on topic in every word, labelled as the engine's first quote makes it (0 unless the
+answer stands elsewhere too), weighted W.
 Features are :func:`qa.pipeline.decision_features` from the same pipeline the app runs; the model
 is an L2-regularised logistic regression on standardised features (Newton's method, numpy only).
 Thresholds are chosen afterwards on the development sets (docs/quality.md), not here.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import tempfile
 import time
@@ -113,6 +118,35 @@ def collect(
     return rows
 
 
+def collect_near_misses(embedder: Embedder, train: Path) -> list[tuple[dict[str, float], int, str]]:
+    """Each answerable question asked of the training articles without its own paragraph.
+
+    The articles are split by paragraph parity (title kept); a question from an even paragraph is
+    asked of the odd-paragraph corpus and the other way round. Rows are ``(features, label, "near-miss")``.
+    """
+    raw = json.loads((train / "questions.json").read_text(encoding="utf-8"))["questions"]
+    questions = load_questions(train / "questions.json")
+    rows: list[tuple[dict[str, float], int, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for parity in (0, 1):
+            folder = Path(tmp) / f"parity{parity}"
+            folder.mkdir()
+            for path in sorted((train / "corpus").glob("*.txt")):
+                blocks = [b for b in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")) if b.strip()]
+                kept = [blocks[0]] + [b for i, b in enumerate(blocks[1:]) if i % 2 == parity]
+                (folder / path.name).write_text("\n\n".join(kept) + "\n", encoding="utf-8")
+            store = Path(tmp) / f"store{parity}"
+            index = open_index(folder, store=StoreSettings(store_dir=store), embedder=embedder, progress=True)
+            engine = CorpusQA(IndexReader(index))
+            asked = [q for q, r in zip(questions, raw, strict=True) if q.answerable and r["paragraph"] % 2 != parity]
+            print(f"parity {parity}: {len(asked)} near-miss questions", flush=True)
+            for q in asked:
+                evidence = engine.evidence(q.question)
+                rows.append((evidence.features, int(first_candidate_answers(q, evidence)), "near-miss"))
+            close_client(path=store)
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="embedding model: qa-tuned (default), minilm or a folder")
@@ -128,6 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--extra", type=Path, default=EXTRA, help="more training questions on the same articles (paraphrased)"
     )
     parser.add_argument("--extra-weight", type=float, default=3.0, help="weight of each --extra row")
+    parser.add_argument(
+        "--near-miss-weight", type=float, default=0.0, help="weight of each held-out-paragraph row (0: none)"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -146,9 +183,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             cache = [{"features": f, "label": y, "source": src} for f, y, src in rows]
             args.rows.write_text(json.dumps(cache), encoding="utf-8")
 
+    if args.near_miss_weight > 0:
+        rows += collect_near_misses(embedder, args.train)
+
     names = [n.strip() for n in args.features.split(",") if n.strip()]
     x = np.asarray([[f[n] for n in names] for f, _, _ in rows])
-    w = np.asarray([args.extra_weight if src != "squad" else 1.0 for _, _, src in rows])
+    weight_of = {"squad": 1.0, "near-miss": args.near_miss_weight}
+    w = np.asarray([weight_of.get(src, args.extra_weight) for _, _, src in rows])
     y = np.asarray([label for _, label, _ in rows], dtype=float)
     means, scales = x.mean(axis=0), x.std(axis=0) + 1e-9
     beta = fit_logistic((x - means) / scales, y, w, l2=args.l2)
@@ -173,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "examples": len(rows),
             "sources": {src: sum(1 for _, _, r in rows if r == src) for src in sorted({r for _, _, r in rows})},
             "extra_weight": args.extra_weight,
+            **({"near_miss_weight": args.near_miss_weight} if args.near_miss_weight > 0 else {}),
             "positives": int(y.sum()),
             "l2": args.l2,
             "seed": args.seed,
