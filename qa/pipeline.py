@@ -484,8 +484,16 @@ def overlaps(a: Candidate | Quote, b: Candidate | Quote) -> bool:
     return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
 
 
+# A sentence ends on terminal punctuation, perhaps inside closing quotes or brackets.
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
 def make_quote(doc: Document, start: int, end: int, score: float) -> Quote:
     paragraph, paragraphs = paragraph_of(doc.text, start)
+    # A clause cut of a long sentence (or a sentence a chunk boundary split) starts after text on
+    # its line that ends no sentence, or ends where its line goes on without ending one.
+    before = doc.text[:start].rstrip(" \t")
+    after = doc.text[end:].lstrip(" \t")
     return Quote(
         text=doc.text[start:end],
         doc_id=doc.doc_id,
@@ -497,6 +505,8 @@ def make_quote(doc: Document, start: int, end: int, score: float) -> Quote:
         paragraph=paragraph,
         paragraphs=paragraphs,
         source_path=doc.source_path,
+        starts_mid_sentence=bool(before) and before[-1] not in "\r\n" and not _ENDS_SENTENCE.search(before),
+        ends_mid_sentence=bool(after) and after[0] not in "\r\n" and not _ENDS_SENTENCE.search(doc.text[start:end]),
     )
 
 

@@ -27,7 +27,9 @@ class Passage:
 
 @dataclass(frozen=True)
 class Quote:
-    """One or two whole sentences, verbatim: ``Document.text[start:end] == text``.
+    """One or two whole sentences, verbatim: ``Document.text[start:end] == text``; or, of a
+    sentence too long to quote whole, its run of whole clauses, flagged by ``starts_mid_sentence``
+    / ``ends_mid_sentence`` (every renderer shows an ellipsis there, outside the quoted text).
 
     ``doc_id`` is the article's path inside its corpus folder; ``paragraph``
     of ``paragraphs`` says where in the article the quote stands.
@@ -45,6 +47,8 @@ class Quote:
     paragraph: int = 1
     paragraphs: int = 1
     source_path: str = field(default="", repr=False)
+    starts_mid_sentence: bool = False
+    ends_mid_sentence: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -61,7 +61,7 @@ def answer_markdown(answer: Answer) -> str:
     """Block quotes with [n] markers, then one source line each (article id, never a server path)."""
     if answer.abstained:
         return escape_markdown(abstention_text(answer))
-    lines = [f"> {escape_markdown(q.text)} [{n}]" for n, q in enumerate(answer.quotes, 1)]
+    lines = [f"> {_ellipses(q, escape_markdown(q.text))} [{n}]" for n, q in enumerate(answer.quotes, 1)]
     lines.append("")
     for n, q in enumerate(answer.quotes, 1):
         lines.append(f"{escape_markdown(citation_label(n, q))} · {escape_markdown(q.doc_id)}")
@@ -70,7 +70,16 @@ def answer_markdown(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def _ellipses(quote: Quote, shown: str, mark: str = "…") -> str:
+    """``shown`` with ``mark`` where the quote cuts into its sentence (the quoted text stays exact)."""
+    return (mark if quote.starts_mid_sentence else "") + shown + (mark if quote.ends_mid_sentence else "")
+
+
 # -- HTML for the chat --------------------------------------------------------------
+
+# Outside the quote's own span, so the copy button still copies the article's characters alone.
+_ELLIPSIS = '<span class="cqa-elided" title="The sentence goes on: the article has all of it">…</span>'
+
 
 _e = html.escape
 
@@ -90,7 +99,7 @@ def answer_html(answer: Answer) -> str:
         )
         return f'<div class="cqa-answer"><p class="cqa-none">{_e(abstention_text(answer))}</p>{support}{closest}</div>'
     quotes = "".join(
-        f'<blockquote class="cqa-quote" data-n="{n}"><span class="cqa-qtext">{_e(q.text)}</span> '
+        f'<blockquote class="cqa-quote" data-n="{n}">{_ellipses(q, _quote_span(q), _ELLIPSIS)} '
         f'<button class="cqa-cite" value="{_e(_target(q))}" title="Open the article at this quote">[{n}]</button> '
         f'<button class="cqa-copy" title="Copy the quote exactly">Copy</button></blockquote>'
         for n, q in enumerate(answer.quotes, 1)
@@ -100,6 +109,10 @@ def answer_html(answer: Answer) -> str:
         for n, q in enumerate(answer.quotes, 1)
     )
     return f'<div class="cqa-answer">{quotes}{sources}{support}</div>'
+
+
+def _quote_span(quote: Quote) -> str:
+    return f'<span class="cqa-qtext">{_e(quote.text)}</span>'
 
 
 def _target(quote: Quote) -> str:

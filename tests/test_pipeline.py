@@ -503,6 +503,11 @@ def test_an_overlong_sentence_is_cut_to_its_best_clauses_verbatim() -> None:
     doc = reader.snapshot.documents["a.txt"].text
     assert len(sentence) > S.max_quote_chars and len(best.text) <= S.max_quote_chars
     assert "fishing treaty" in best.text and doc[best.start : best.end] == best.text
+    # The quote says it starts inside its sentence (the renderers show "…" there); it ends the sentence.
+    first = engine(reader).answer("Which treaty did Norway sign with Iceland?").quotes[0]
+    assert first.text == best.text and first.starts_mid_sentence and not first.ends_mid_sentence
+    whole = engine(reader).answer("What did the delegates discuss?")
+    assert all(q.starts_mid_sentence == (q.start > doc.index("In Geneva")) for q in whole.quotes)
 
 
 def test_headlines_lose_to_sentences() -> None:

@@ -56,6 +56,18 @@ def test_html_answer_shows_the_quote_exactly() -> None:
     assert "<img" not in page and "/srv/secret" not in page
 
 
+def test_a_quote_cut_from_a_long_sentence_shows_where_it_goes_on() -> None:
+    cut = replace(quote("the intended message is to negotiate,", "a.txt"), starts_mid_sentence=True, ends_mid_sentence=True)
+    assert "> …the intended message is to negotiate,… [1]" in answer_markdown(answer(cut))
+    page = answer_html(answer(cut))
+    # The ellipses stand outside the quote's own span: copying it copies the article's characters alone.
+    inner = re.search(r'<span class="cqa-qtext">(.*?)</span>', page, re.S)
+    assert inner is not None and inner.group(1) == "the intended message is to negotiate,"
+    assert page.count('class="cqa-elided"') == 2
+    whole = answer_html(answer(quote("A whole sentence.", "a.txt")))
+    assert "cqa-elided" not in whole and "…" not in answer_markdown(answer(quote("A whole sentence.", "a.txt")))
+
+
 def test_html_citation_buttons_name_the_article_and_offsets() -> None:
     page = answer_html(answer(quote()))
     button = re.search(r'<button class="cqa-cite"[^>]*>', page)
