@@ -119,6 +119,23 @@ def test_empty_and_overlong_questions_get_a_message(page) -> None:  # type: igno
     assert "Traceback" not in page.content()
 
 
+def test_a_refused_question_leaves_the_conversation_as_it_was(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, "Who is Cuba's foreign minister?")
+    sources = page.locator("#cqa-sources").inner_text()
+    messages = page.locator("#cqa-chat .message").count()
+    page.locator("#cqa-question textarea").fill("why " * 5000)
+    page.locator("#cqa-ask").click()
+    page.get_by_text("the limit is 2,000").first.wait_for(timeout=15000)
+    page.wait_for_timeout(500)
+    # Only the message: no "Error" badge over the panels, the answer and its sources still shown,
+    # and the refused text left in the box to shorten.
+    assert page.get_by_text("Error", exact=True).count() == 0
+    assert page.locator("#cqa-chat .message").count() == messages
+    assert "Bruno Rodriguez Parrilla" in last_answer(page)
+    assert page.locator("#cqa-sources").inner_text() == sources
+    assert page.locator("#cqa-question textarea").input_value().startswith("why why")
+
+
 def test_clicking_a_citation_marker_opens_the_article_at_the_quote(page) -> None:  # type: ignore[no-untyped-def]
     ask(page, "Who is the speaker of the Duma?")
     first_quote = page.locator("#cqa-chat [data-testid=bot]").last.locator(".cqa-qtext").first.inner_text()

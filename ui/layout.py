@@ -101,7 +101,9 @@ def build(app: ChatApp) -> Any:
             for f in fields(result):
                 value = getattr(result, f.name)
                 if value is None:
-                    continue  # unchanged
+                    # Unchanged. Every output needs a value: an empty dict reads as one missing output.
+                    out[view[f.name]] = gr.skip()
+                    continue
                 if f.name == "citations":
                     value = gr.update(choices=value, value=None, visible=bool(value))
                 out[view[f.name]] = value
