@@ -73,6 +73,8 @@ def test_api_endpoint_returns_errors_as_json(default_engine, tmp_path: Path) -> 
     for bad in ("", "\x00", "x" * 50_000):
         result = app.api_ask(bad)
         assert result["error"] and result["quotes"] == []
+        # A refused question is no abstention: nothing in it says "the articles don't say".
+        assert not {"abstained", "confidence", "support", "text"} & result.keys()
     assert app.api_ask("Who is Cuba's foreign minister?")["quotes"]
 
 

@@ -94,11 +94,14 @@ class ChatApp:
     # -- answers -------------------------------------------------------------------
 
     def api_ask(self, question: str) -> dict[str, Any]:
-        """``/ask``: the answer as JSON (quotes with offsets, confidence, passages, abstained)."""
+        """``/ask``: the answer as JSON (quotes with offsets, confidence, passages, abstained).
+
+        Bad input gets ``error`` (what is wrong and the fix) and no ``abstained``, ``confidence`` or
+        ``text``: a refused question must not read as "the articles don't say"."""
         try:
             return self.engine.answer(question).to_dict()
         except (QAError, VectorStoreError) as exc:
-            return {"question": str(question)[:200], "error": str(exc), "quotes": [], "abstained": True, "text": ""}
+            return {"question": str(question)[:200], "error": str(exc), "quotes": []}
 
     def respond(self, message: str, chat: list[dict[str, Any]], asked: list[dict[str, str]]) -> ChatView:
         """One chat turn: one pipeline run gives the message, the Sources panel and the citations."""
