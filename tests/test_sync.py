@@ -138,3 +138,10 @@ def test_second_process_gets_store_in_use_error(tmp_path: Path, store_dir: Path)
     close_client(path=store_dir)  # released: now the other process may open it
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_sync_summary_counts_in_words() -> None:
+    from vectorstore.index import SyncReport
+
+    assert SyncReport(added=("a.txt",), chunks_written=1).summary().endswith("0 unchanged; 1 chunk embedded")
+    assert "; 3 chunks embedded" in SyncReport(chunks_written=3).summary()

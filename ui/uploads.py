@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from vectorstore import SUPPORTED_SUFFIXES, VectorStoreError
+from vectorstore.index import plural
 from vectorstore.loading import load_document
 
 from .errors import UIError
@@ -182,7 +183,7 @@ def add_uploads(files: list[Any] | None, upload_dir: Path, sync: Callable[[], An
     added = [s for s in stored if not s.duplicate]
     if added:
         report = sync()
-        messages.insert(0, f"✓ {len(added)} file(s) added: {report.summary()}.")
+        messages.insert(0, f"✓ {plural(len(added), 'file')} added: {report.summary()}.")
         names = {s.path.name for s in added}
         messages.extend(f"✗ {p}" for p in report.problems if p.path.rsplit("/", 1)[-1] in names)
     return "\n\n".join(messages)

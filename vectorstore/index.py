@@ -53,11 +53,16 @@ class SyncReport:
     def summary(self) -> str:
         line = (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-            f"{len(self.unchanged)} unchanged; {self.chunks_written} chunks embedded"
+            f"{len(self.unchanged)} unchanged; {plural(self.chunks_written, 'chunk')} embedded"
         )
         if self.problems:
-            line += f"; {len(self.problems)} file(s) skipped"
+            line += f"; {plural(len(self.problems), 'file')} skipped"
         return line
+
+
+def plural(n: int, noun: str) -> str:
+    """"1 chunk", "2 chunks"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @dataclass(frozen=True)
