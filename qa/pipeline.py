@@ -178,23 +178,35 @@ def _content_text(content: object, i: int) -> str:
 def build_query(
     question: object, history: object, settings: AnswerSettings, embed: Callable[[Sequence[str]], np.ndarray]
 ) -> Query:
-    """Validate, read a follow-up in the light of the previous question, embed once."""
+    """Validate, read a follow-up in the light of the previous question (and of the ones before it
+    while each is a follow-up too), embed once."""
     text = validate_question(question, settings.max_question_chars)
     earlier = previous_questions(history, settings.max_question_chars)
     texts = [text]
     parts: list[tuple[tuple[str, ...], float]] = [(tuple(tokenize(text)), 1.0)]
-    follow_up = bool(earlier) and (
-        bool(ft.FOLLOW_UP.search(text)) or len(text.split()) <= settings.follow_up_max_words
-    )
+    follow_up = bool(earlier) and _reads_as_follow_up(text, settings)
     if follow_up:
-        texts.append(earlier[-1])
-        parts.append((tuple(tokenize(earlier[-1])), settings.history_weight))
+        # "How long did he stay?" after "When did he arrive?": the previous question is a follow-up
+        # too, so its topic comes from the one before it ("Who is Cuba's president?").
+        topic = [earlier[-1]]
+        for turn in reversed(earlier[:-1]):
+            if len(topic) >= settings.follow_up_turns or not _reads_as_follow_up(topic[0], settings):
+                break
+            topic.insert(0, turn)
+        context = " ".join(topic)
+        texts.append(context)
+        parts.append((tuple(tokenize(context)), settings.history_weight))
     vectors = embed(texts)
     vector = np.asarray(vectors[0], dtype=np.float32).copy()
     if follow_up:
         vector = vector + settings.history_weight * vectors[1]
         vector /= float(np.linalg.norm(vector)) or 1.0
     return Query(text=text, vector=vector, parts=tuple(parts), follow_up=follow_up)
+
+
+def _reads_as_follow_up(text: str, settings: AnswerSettings) -> bool:
+    """A pronoun ("When did *he* arrive?") or a question this short ("And Lavrov?")."""
+    return bool(ft.FOLLOW_UP.search(text)) or len(text.split()) <= settings.follow_up_max_words
 
 
 def fuse(

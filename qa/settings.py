@@ -79,6 +79,8 @@ class AnswerSettings:
     """Weight of the previous question's words and vector in a follow-up."""
     follow_up_max_words: int = 4
     """A question this short (or one with a pronoun) is read as a follow-up."""
+    follow_up_turns: int = 3
+    """Most earlier questions a follow-up reads: the previous one, and the ones before it while each is a follow-up too."""
     max_question_chars: int = 2000
     """Longest question (and history turn) accepted."""
 
@@ -90,8 +92,8 @@ class AnswerSettings:
         for name in ("abstain_below", "strong_from", "missing_type_factor", "negation_missing_factor"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"AnswerSettings.{name} is a probability in [0, 1], not {getattr(self, name)!r}.")
-        if self.candidates < 1 or self.passages < 1 or self.max_quotes < 1:
-            raise ValueError("AnswerSettings.candidates, passages and max_quotes must be at least 1.")
+        if self.candidates < 1 or self.passages < 1 or self.max_quotes < 1 or self.follow_up_turns < 1:
+            raise ValueError("AnswerSettings.candidates, passages, max_quotes and follow_up_turns must be at least 1.")
 
 
 def markdown_table() -> str:

@@ -114,6 +114,13 @@ def test_follow_up_uses_history(default_engine) -> None:  # type: ignore[no-unty
     assert pairs.quotes[0].text == follow.quotes[0].text
 
 
+def test_a_follow_up_of_a_follow_up_keeps_the_topic(default_engine) -> None:  # type: ignore[no-untyped-def]
+    # Only the first question names him; the third reads it through the second.
+    history = ["Who is Cuba's president?", "When did he arrive?"]
+    answer = default_engine.answer("How long did he stay?", history=history)
+    assert not answer.abstained and "three-day state visit" in answer.quotes[0].text
+
+
 def test_unanswerable_question_abstains_with_closest_passages(default_engine) -> None:  # type: ignore[no-untyped-def]
     answer = default_engine.answer("How tall is the Eiffel Tower?")
     assert answer.abstained and answer.quotes == ()

@@ -144,6 +144,17 @@ def test_follow_up_borrows_the_previous_question(fake_reader: FakeReader) -> Non
     assert abs(float(np.linalg.norm(query.vector)) - 1.0) < 1e-5
 
 
+def test_a_follow_up_of_a_follow_up_reads_the_question_that_named_the_topic(fake_reader: FakeReader) -> None:
+    chain = ["Who is Cuba's president?", "When did he arrive?"]
+    query = pl.build_query("How long did he stay?", chain, S, fake_reader.embed)
+    assert query.parts[1][0] == tuple(tokenize("Who is Cuba's president? When did he arrive?"))
+    # A self-contained previous question ends the chain; follow_up_turns bounds it.
+    after = ["Who is Cuba's president?", "When did Diaz-Canel arrive in Moscow?"]
+    assert pl.build_query("How long did he stay?", after, S, fake_reader.embed).parts[1][0] == tuple(tokenize(after[1]))
+    short = replace(S, follow_up_turns=1)
+    assert pl.build_query("How long did he stay?", chain, short, fake_reader.embed).parts[1][0] == tuple(tokenize(chain[1]))
+
+
 def test_a_self_contained_question_ignores_history(fake_reader: FakeReader) -> None:
     query = pl.build_query("What did Lavrov promise Havana regarding oil?", ["Who is Putin?"], S, fake_reader.embed)
     assert not query.follow_up and len(query.parts) == 1
