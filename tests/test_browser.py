@@ -252,3 +252,8 @@ def test_api_endpoint_through_gradio_client(app_url) -> None:  # type: ignore[no
     assert quote["end"] - quote["start"] == len(quote["text"])
     empty = client.predict("   ", api_name="/ask")
     assert "error" in empty and "question" in empty["error"]
+    # A follow-up: the earlier questions, oldest first.
+    follow = client.predict("Where did he meet Putin?", ["Who is Cuba's foreign minister?"], api_name="/ask")
+    assert "Kremlin" in follow["quotes"][0]["text"]
+    bad = client.predict("Where did he meet Putin?", ["x" * 5000], api_name="/ask")
+    assert "history" in bad["error"] and bad["quotes"] == []

@@ -93,13 +93,14 @@ class ChatApp:
 
     # -- answers -------------------------------------------------------------------
 
-    def api_ask(self, question: str) -> dict[str, Any]:
+    def api_ask(self, question: str, history: list[str] | None = None) -> dict[str, Any]:
         """``/ask``: the answer as JSON (quotes with offsets, confidence, passages, abstained).
 
+        ``history``: the earlier questions of the conversation, oldest first, for follow-ups.
         Bad input gets ``error`` (what is wrong and the fix) and no ``abstained``, ``confidence`` or
         ``text``: a refused question must not read as "the articles don't say"."""
         try:
-            return self.engine.answer(question).to_dict()
+            return self.engine.answer(question, history=history or None).to_dict()
         except (QAError, VectorStoreError) as exc:
             return {"question": str(question)[:200], "error": str(exc), "quotes": []}
 
