@@ -15,7 +15,7 @@ from pathlib import Path
 from . import pipeline as pl
 from .confidence import ConfidenceModel, answer_probability, support_level
 from .errors import InvalidQuestionError, QuoteIntegrityError
-from .features import asked_kind
+from .features import asked_kind, asked_speaker
 from .lexical import LexicalIndex
 from .protocols import CorpusReader, Snapshot
 from .records import Answer, Passage, Quote
@@ -125,6 +125,12 @@ class CorpusQA:
                 missing=asked_kind(evidence.query.text) if evidence.features.get("type_missing") else "",
             )
             return replace(abstained, text=answer_markdown(abstained))
+        caveat = ""
+        if evidence.features.get("speaker_missing"):
+            # Not an abstention cut (it fires on right answers whose attribution stands earlier:
+            # docs/quality.md), but no quote that hides who speaks is "strong" support.
+            caveat = f"the quote does not show {asked_speaker(evidence.query.text).title()} speaking"
+            support = "partial"
         quotes = tuple(pl.pick_quotes(snapshot, evidence.candidates, s))
         # Verbatim by construction; checked so that a bug can never show a false quote.
         check_quotes(quotes, {q.doc_id: snapshot.documents[q.doc_id].text for q in quotes})
@@ -136,6 +142,7 @@ class CorpusQA:
             confidence=confidence,
             support=support,
             passages=passages,
+            caveat=caveat,
         )
         return replace(answer, text=answer_markdown(answer))
 

@@ -575,9 +575,13 @@ def decision_features(
     asked = bool(ft.type_cues(query.text)) or ft.asks_name(query.text)
     # A negation the best quote does not echo (an article's byline answers "who wrote…" whatever it says).
     negation = best is not None and not ft.asks_author(query.text) and ft.negation_missing(query.text, best.text)
+    # "What did Lavrov say…" answered by a quote in which Lavrov does not speak: often right (the
+    # attribution stands a sentence or more before), often a near-miss; the reader must check.
+    speaker = ft.asked_speaker(query.text)
     return {
         "type_missing": float(asked and (best is None or best.type_match == 0.0)),
         "negation_missing": float(negation),
+        "speaker_missing": float(bool(speaker) and best is not None and not ft.speaks(best.text, speaker)),
         "score": best.score if best else 0.0,
         "dense": best.dense if best else 0.0,
         "coverage": best.coverage if best else 0.0,

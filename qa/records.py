@@ -77,6 +77,9 @@ class Answer:
     closest: tuple[Passage, ...] = field(default=())
     missing: str = ""
     """When abstaining: the kind of answer asked for ("date", "name") that the closest passage lacks."""
+    caveat: str = ""
+    """When answering: what the first quote does not show that the reader should check in the source
+    ("the quote does not show Lavrov speaking"); such an answer is never "strong" support."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +89,7 @@ class Answer:
             "confidence": self.confidence,
             "support": self.support,
             "missing": self.missing,
+            "caveat": self.caveat,
             "quotes": [q.to_dict() for q in self.quotes],
             "passages": [p.to_dict() for p in self.passages],
             "closest": [p.to_dict() for p in self.closest],

@@ -51,7 +51,8 @@ def abstention_text(answer: Answer) -> str:
 
 
 def support_line(answer: Answer) -> str:
-    return f"{SUPPORT_WORDS[answer.support]} (confidence {answer.confidence:.2f})"
+    caveat = f": {answer.caveat}" if answer.caveat and not answer.abstained else ""
+    return f"{SUPPORT_WORDS[answer.support]}{caveat} (confidence {answer.confidence:.2f})"
 
 
 # -- Markdown ----------------------------------------------------------------------

@@ -679,6 +679,27 @@ def test_another_owners_office_loses_its_answer_type() -> None:
     assert next(c for c in same if c.text.startswith("Cuba's")).type_match > 0
 
 
+def test_a_quote_that_hides_the_asked_speaker_is_never_strong_support() -> None:
+    text = (
+        "Talks in Moscow\n"
+        "Lavrov met Rodriguez in Moscow on Thursday.\n"
+        "“All disputes should be settled through dialogue,” the minister went on.\n"
+        "Putin said the talks on disputes and dialogue went well.\n"
+    )
+    reader = FakeReader({"a.txt": text})
+    question = "What did Lavrov say about disputes and dialogue?"
+    evidence = engine(reader).evidence(question)
+    assert not speaks(evidence.candidates[0].text, "lavrov")
+    hidden = engine(reader).answer(question)  # the ALWAYS model: confidence near 1
+    assert hidden.confidence > S.strong_from and hidden.support == "partial"
+    assert hidden.caveat == "the quote does not show Lavrov speaking"
+    assert "Partial support — read the source: the quote does not show Lavrov speaking" in hidden.text
+    assert hidden.to_dict()["caveat"] == hidden.caveat
+    # Where Putin speaks, "What did Putin say…" is strong support with no caveat.
+    shown = engine(reader).answer("What did Putin say about the talks on disputes?")
+    assert speaks(shown.quotes[0].text, "putin") and shown.support == "strong" and shown.caveat == ""
+
+
 def test_whose_words_a_question_asks_for() -> None:
     assert asked_speaker("What did Diaz-Canel tell Moscow it could rely on?") == "diaz-canel"
     assert asked_speaker("How did Sergei Lavrov describe the claims?") == "lavrov"
