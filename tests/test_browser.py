@@ -154,6 +154,14 @@ def test_clicking_a_citation_marker_opens_the_article_at_the_quote(page) -> None
     assert scroller["y"] <= box["y"] <= scroller["y"] + scroller["height"]  # scrolled into view
     # The keyboard / screen-reader path stays: a list of citations.
     assert page.locator("#cqa-cite label").count() >= 1
+    # By keyboard: Enter on the latest answer's [1] opens its quote and moves the focus to it.
+    second = page.locator("#cqa-chat [data-testid=bot]").last
+    second.locator("button.cqa-cite").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.matches('#cqa-article mark.cqa-hl')", timeout=15000
+    )
+    assert "disputes" in page.evaluate("document.activeElement.innerText")
 
 
 def test_upload_article_then_ask_about_it(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -28,6 +28,15 @@ SCROLL_JS = """
   if (m) { m.scrollIntoView({block: 'center'}); }
 }, 50); }
 """
+# After a [n] marker (a button in the message): the keyboard focus follows to the quote, so a
+# screen reader reads it and Tab goes on from there. Not after the citation list, whose arrow keys
+# must keep moving through the list.
+SCROLL_AND_FOCUS_JS = """
+() => { setTimeout(() => {
+  const m = document.querySelector('#cqa-article mark.cqa-hl');
+  if (m) { m.scrollIntoView({block: 'center'}); m.setAttribute('tabindex', '-1'); m.focus({preventScroll: true}); }
+}, 50); }
+"""
 
 
 def static_text(name: str) -> str:
@@ -121,7 +130,7 @@ def build(app: ChatApp) -> Any:
         )
         opener.click(
             app.open_target, [target], [article], js="(t) => window.cqaTarget || ''", api_visibility="private"
-        ).then(None, None, None, js=SCROLL_JS)
+        ).then(None, None, None, js=SCROLL_AND_FOCUS_JS)
         with gr.Tab("Corpus"):
             store_info = gr.Markdown(app.store_line(), elem_id="cqa-store")
             table = gr.Dataframe(
