@@ -502,6 +502,7 @@ _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 def make_quote(doc: Document, start: int, end: int, score: float) -> Quote:
     paragraph, paragraphs = paragraph_of(doc.text, start)
+    last = paragraph_of(doc.text, max(end - 1, start))[0]
     # A clause cut of a long sentence (or a sentence a chunk boundary split) starts after text on
     # its line that ends no sentence, or ends where its line goes on without ending one.
     before = doc.text[:start].rstrip(" \t")
@@ -519,6 +520,7 @@ def make_quote(doc: Document, start: int, end: int, score: float) -> Quote:
         source_path=doc.source_path,
         starts_mid_sentence=bool(before) and before[-1] not in "\r\n" and not _ENDS_SENTENCE.search(before),
         ends_mid_sentence=bool(after) and after[0] not in "\r\n" and not _ENDS_SENTENCE.search(doc.text[start:end]),
+        last_paragraph=last if last > paragraph else 0,
     )
 
 

@@ -49,6 +49,9 @@ class Quote:
     source_path: str = field(default="", repr=False)
     starts_mid_sentence: bool = False
     ends_mid_sentence: bool = False
+    last_paragraph: int = 0
+    """The paragraph the quote ends in, when that is a later one than ``paragraph`` (a headline
+    quoted with the sentence under it); 0 otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

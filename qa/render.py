@@ -42,7 +42,12 @@ def escape_markdown(text: str) -> str:
 
 def citation_label(n: int, quote: Quote) -> str:
     byline = f" — {quote.byline}" if quote.byline else ""
-    return f"[{n}] {quote.title}{byline} · paragraph {quote.paragraph} of {quote.paragraphs}"
+    where = (
+        f"paragraphs {quote.paragraph}–{quote.last_paragraph}"
+        if quote.last_paragraph > quote.paragraph
+        else f"paragraph {quote.paragraph}"
+    )
+    return f"[{n}] {quote.title}{byline} · {where} of {quote.paragraphs}"
 
 
 def abstention_text(answer: Answer) -> str:

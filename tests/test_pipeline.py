@@ -552,6 +552,16 @@ def test_pronoun_attribution_is_recognised() -> None:
     assert not PRONOUN_SPEAKER.search("The shepherd said nothing.")
 
 
+def test_a_headline_quoted_with_its_first_sentence_cites_both_paragraphs() -> None:
+    text = "Zorblat Festival Cancelled\n\nThe Zorblat festival was cancelled by the mayor on Monday.\n\nMore later.\n"
+    first = engine(FakeReader({"a.txt": text})).answer("Zorblat Festival Cancelled").quotes[0]
+    assert first.text.startswith("Zorblat Festival Cancelled\n\nThe Zorblat festival")
+    assert (first.paragraph, first.last_paragraph, first.paragraphs) == (1, 2, 3)
+    whole = engine(FakeReader({"a.txt": text})).answer("Who cancelled the Zorblat festival on Monday?").quotes[0]
+    assert whole.text.startswith("The Zorblat") and whole.paragraph == 2
+    assert whole.last_paragraph == (3 if "\n\n" in whole.text else 0)  # a pair may reach the next one
+
+
 def test_a_caption_keeps_its_credit_line() -> None:
     # A sentence followed by a fragment ("Photograph: …") is no fragment; a headline alone is one.
     text = (

@@ -68,6 +68,12 @@ def test_a_quote_cut_from_a_long_sentence_shows_where_it_goes_on() -> None:
     assert "cqa-elided" not in whole and "…" not in answer_markdown(answer(quote("A whole sentence.", "a.txt")))
 
 
+def test_a_quote_over_two_paragraphs_cites_both() -> None:
+    spanning = replace(quote("Headline\n\nThe sentence under it.", "a.txt"), paragraph=4, last_paragraph=5)
+    assert citation_label(1, spanning).endswith("· paragraphs 4–5 of 9")
+    assert citation_label(1, quote("One.", "a.txt")).endswith("· paragraph 3 of 9")
+
+
 def test_html_citation_buttons_name_the_article_and_offsets() -> None:
     page = answer_html(answer(quote()))
     button = re.search(r'<button class="cqa-cite"[^>]*>', page)
