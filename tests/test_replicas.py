@@ -284,7 +284,7 @@ def test_a_restarted_server_is_reported_then_recovered_from(deployment: Deployme
             time.sleep(wait)  # the second one also lands after a failed poll for a new revision
             down = ask(client, question)
             assert "Store unavailable" in down.get("error", ""), down
-            assert down["quotes"] == [] and down["abstained"] is True
+            assert down["quotes"] == [] and "abstained" not in down  # an error, not "the articles don't say"
         print(f"\nwhile down: {down['error']}")
         assert answers_http(url), "replica B stopped answering HTTP while the store was down"
     finally:
