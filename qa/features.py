@@ -325,6 +325,26 @@ def _speaker_pattern(speaker: str) -> re.Pattern[str]:
     )
 
 
+def quoted_by(before: str, speaker: str) -> bool:
+    """The text that follows ``before`` (its paragraph so far) stands inside a quotation opened after
+    ``speaker`` is named: "Foreign Minister Sergei Lavrov was clearer. “We call on…,” he said –
+    “refraining from… We categorically reject the far-fetched allegations…" — the last sentence is
+    Lavrov's too."""
+    if not speaker:
+        return False
+    depth, opened = 0, -1
+    for i, ch in enumerate(before):
+        if ch == "“":
+            if depth == 0:
+                opened = i
+            depth += 1
+        elif ch == "”" and depth:
+            depth -= 1
+    if depth == 0 or opened < 0:
+        return False
+    return re.search(rf"\b{re.escape(speaker)}\b", before[:opened], re.I) is not None
+
+
 # "Why…?" is answered by a sentence that gives a reason ("…failed because Bush did not reciprocate").
 _ASKS_REASON = re.compile(r"^(why|for what reason|what (was|is|were|are) the reasons? (for|why|that))\b", re.I)
 _REASON = re.compile(

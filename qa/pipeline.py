@@ -81,6 +81,9 @@ class Candidate:
     thing to another owner ("Cuba's Foreign Minister" for "Who is Russia's foreign minister?",
     ``features.owner_conflict``), which also clears its ``type_match``; plus ``FORM_ECHO`` when it
     states the asked relation ("president of Cuba" for "Who is Cuba's president?", ``owner_echo``)."""
+    speaking: bool = False
+    """The speaker a "What did X say…" question asks about speaks in it, or it stands inside a
+    quotation that X's paragraph opened earlier (``features.quoted_by``)."""
 
 
 # What each such fit counts, in answer types (chosen on squad2-dev and news-dev among 0.25, 0.5 and 1
@@ -352,12 +355,16 @@ def score_sentences(
         # A pair across a chunk boundary stands in both passages: the better one counts.
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
         kind = ft.type_match(text, cues, who, words)
+        # The asked-about speaker speaks in it, or it stands in a quotation of theirs that their
+        # paragraph opened earlier.
+        line_start = doc.text.rfind("\n", 0, start) + 1
+        speaking = bool(speaker) and (ft.speaks(text, speaker) or ft.quoted_by(doc.text[line_start:start], speaker))
         # A negated question ("…never…") is answered by a sentence that negates too; "what did
         # Lavrov say" by one where Lavrov speaks; "why" by one that gives a reason, and so on
         # (features.form_cues).
         form = FORM_ECHO * (
             float(negated and ft.negates(text))
-            + float(ft.speaks(text, speaker))
+            + float(speaking)
             + float(any(p.search(text) for p in forms))
         )
         if possessed and ft.owner_conflict(possessed, text):
@@ -379,7 +386,8 @@ def score_sentences(
         byline = float(author and doc.doc_id == top_doc and is_byline)
         score = sentence_score(dense, cov, passage, kind + form, byline, len(text), fragment, s)
         return Candidate(
-            chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline, fragment, form
+            chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline, fragment, form,
+            speaking,
         )
 
     singles: dict[SentenceKey, Candidate] = {}
@@ -583,7 +591,7 @@ def decision_features(
     return {
         "type_missing": float(asked and (best is None or best.type_match == 0.0)),
         "negation_missing": float(negation),
-        "speaker_missing": float(bool(speaker) and best is not None and not ft.speaks(best.text, speaker)),
+        "speaker_missing": float(bool(speaker) and best is not None and not best.speaking),
         "score": best.score if best else 0.0,
         "dense": best.dense if best else 0.0,
         "coverage": best.coverage if best else 0.0,

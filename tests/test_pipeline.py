@@ -28,6 +28,7 @@ from qa.features import (
     owner_echo,
     possessions,
     question_words,
+    quoted_by,
     speaks,
     type_cues,
     type_match,
@@ -708,6 +709,22 @@ def test_a_quote_that_hides_the_asked_speaker_is_never_strong_support() -> None:
     # Where Putin speaks, "What did Putin say…" is strong support with no caveat.
     shown = engine(reader).answer("What did Putin say about the talks on disputes?")
     assert speaks(shown.quotes[0].text, "putin") and shown.support == "strong" and shown.caveat == ""
+
+
+def test_a_sentence_inside_a_quotation_its_paragraph_attributed_earlier_is_the_speakers() -> None:
+    opened = "Foreign Minister Sergei Lavrov was clearer. “We call on Washington,” he said – “refraining from a blockade. "
+    assert quoted_by(opened, "lavrov")
+    assert not quoted_by(opened, "putin")  # named nowhere before the quotation
+    assert not quoted_by("Lavrov spoke. “We call on Washington,” he said. ", "lavrov")  # the quotation closed
+    assert not quoted_by("“As Lavrov said, we call on Washington. ", "lavrov")  # named only inside it
+    text = (
+        "Talks in Moscow\n"
+        "Minister Sergei Lavrov spoke first. “We call on Washington to be calm,” he said – “refraining from a "
+        "blockade. We reject the far-fetched allegations about Cuba.”\n"
+    )
+    candidates = engine(FakeReader({"a.txt": text})).evidence("How did Lavrov describe the allegations?").candidates
+    inside = next(c for c in candidates if c.text.startswith("We reject"))
+    assert inside.speaking and inside.form_match == 0.5
 
 
 def test_whose_words_a_question_asks_for() -> None:
