@@ -41,6 +41,14 @@ TIME_OF_DAY = re.compile(
     re.I,
 )
 MONEY = re.compile(rf"[$€£¥₽]|\b({_MONEY_WORDS})\b", re.I)
+# A day of a month ("October 21", "21 October", "21/10/2001", "2001-10-21"): what "what exact date"
+# asks for; a weekday or a month alone is no exact date.
+CALENDAR_DATE = re.compile(
+    rf"\b({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?({_MONTHS})\b"
+    r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b",
+    re.I,
+)
+_ASKS_CALENDAR = re.compile(r"\b(exact|precise|specific|calendar|full) dates?\b", re.I)
 
 # (question cue, pattern a sentence answering that kind of question holds, the kind in words)
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
@@ -50,6 +58,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
         "handle",
     ),
     (ASKS_AUTHOR, BYLINE, "byline"),
+    (_ASKS_CALENDAR, CALENDAR_DATE, "exact date"),
     (
         re.compile(
             r"^(when (did|was|were|is|are|will|would|has|have|had|does|do)\b|(in |on |at |during )?(what|which) "
@@ -169,7 +178,9 @@ def asked_kind(question: str) -> str:
 
 def type_cues(question: str) -> tuple[re.Pattern[str], ...]:
     """The answer patterns this question asks for (a date for "when", a number for "how many", …)."""
-    return tuple(pattern for cue, pattern, _ in ANSWER_TYPES if cue.search(question))
+    cues = tuple(pattern for cue, pattern, _ in ANSWER_TYPES if cue.search(question))
+    # "What exact date…" is not answered by any date ("on Thursday", "in April"): only by a day of a month.
+    return tuple(p for p in cues if p is not DATE) if CALENDAR_DATE in cues else cues
 
 
 def asks_author(question: str) -> bool:

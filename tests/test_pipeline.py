@@ -15,6 +15,7 @@ from qa.engine import check_quotes
 from qa.errors import QuoteIntegrityError
 from qa.features import (
     PRONOUN_SPEAKER,
+    asked_kind,
     asked_speaker,
     asks_name,
     form_cues,
@@ -264,6 +265,12 @@ def test_dates_and_numbers_in_their_common_forms() -> None:
         assert type_match("This year they will mark the centenary.", cues, False, set()) == 0.0, question
     # A clause that merely starts with "When" asks for no date.
     assert type_cues("When extensive time is required, this represents what case?") == ()
+    # An exact date is a day of a month, not a weekday or a month alone.
+    exact = type_cues("What was the exact calendar date of Diaz-Canel's arrival in Moscow?")
+    assert type_match("He arrived on Thursday, president since April.", exact, False, set()) == 0.0
+    for text in ("He arrived on October 21, 2001.", "He arrived on 21 October.", "He arrived on 21/10/2001."):
+        assert type_match(text, exact, False, set()) == 1.0, text
+    assert asked_kind("What was the exact date of his arrival?") == "exact date"
 
 
 def test_a_question_about_money_wants_an_amount_not_any_number() -> None:
