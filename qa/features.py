@@ -321,8 +321,15 @@ def asked_speaker(question: str) -> str:
 
 def speaks(text: str, speaker: str) -> bool:
     """``speaker`` (a name's last word) is the one speaking in ``text``: "Lavrov said", "…,” said Mr
-    Lavrov", "Lavrov, the minister, told…" — not the one spoken to ("Putin told Mr Diaz-Canel")."""
-    return bool(speaker) and _speaker_pattern(speaker).search(text) is not None
+    Lavrov", "…, reported Yevgeny Krutikov", "Lavrov, the minister, told…", or "Lavrov was clearer.
+    “We call on…,” he said" (the pronoun after the name) — not the one spoken to ("Putin told Mr
+    Diaz-Canel")."""
+    if not speaker:
+        return False
+    if _speaker_pattern(speaker).search(text) is not None:
+        return True
+    pronoun = PRONOUN_SPEAKER.search(text)
+    return pronoun is not None and re.search(rf"\b{re.escape(speaker)}\b", text[: pronoun.start()], re.I) is not None
 
 
 @functools.lru_cache(maxsize=256)
@@ -331,7 +338,8 @@ def _speaker_pattern(speaker: str) -> re.Pattern[str]:
     name = re.escape(speaker)
     return re.compile(
         rf"\b{name}\b(?:[^.!?;“”\"]{{0,40}}?,)?\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH})\b"
-        rf"|\b(?:said|says|added|wrote|according to)\s+(?:\w+\s+){{0,3}}?{name}\b",
+        rf"|\b(?:said|says|added|wrote|writes|reported|reports|noted|explained|replied|according to)\s+"
+        rf"(?:\w+\s+){{0,3}}?{name}\b",
         re.I,
     )
 

@@ -747,6 +747,10 @@ def test_the_speaker_not_the_listener_answers_what_someone_said() -> None:
     assert speaks("“We call on Washington,” said Foreign Minister Lavrov.", "lavrov")
     assert speaks("Lavrov, the foreign minister, told reporters it was far-fetched.", "lavrov")
     assert not speaks("Close ties were strategic, President Putin told Mr Diaz-Canel.", "diaz-canel")
+    # News attributions after the quote, and a pronoun after the name.
+    assert speaks("“Russia and China can help,” reported Yevgeny Krutikov.", "krutikov")
+    assert speaks("Lavrov was clearer in public. “We call on Washington,” he said.", "lavrov")
+    assert not speaks("“We call on Washington,” he said, before meeting Lavrov.", "lavrov")
     text = (
         "Talks in Moscow\n"
         "Close ties between Russia and Cuba were strategic, President Putin told Mr Diaz-Canel in Moscow.\n"
