@@ -329,7 +329,7 @@ def speaks(text: str, speaker: str) -> bool:
     if _speaker_pattern(speaker).search(text) is not None:
         return True
     pronoun = PRONOUN_SPEAKER.search(text)
-    return pronoun is not None and re.search(rf"\b{re.escape(speaker)}\b", text[: pronoun.start()], re.I) is not None
+    return pronoun is not None and _name_pattern(speaker).search(text, 0, pronoun.start()) is not None
 
 
 @functools.lru_cache(maxsize=256)
@@ -361,7 +361,13 @@ def quoted_by(before: str, speaker: str) -> bool:
             depth -= 1
     if depth == 0 or opened < 0:
         return False
-    return re.search(rf"\b{re.escape(speaker)}\b", before[:opened], re.I) is not None
+    return _name_pattern(speaker).search(before, 0, opened) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _name_pattern(speaker: str) -> re.Pattern[str]:
+    """The name as a word, case-blind: compiled once per name, as ``_speaker_pattern`` is."""
+    return re.compile(rf"\b{re.escape(speaker)}\b", re.I)
 
 
 # "Why…?" is answered by a sentence that gives a reason ("…failed because Bush did not reciprocate").
