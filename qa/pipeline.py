@@ -357,8 +357,7 @@ def score_sentences(
         kind = ft.type_match(text, cues, who, words)
         # The asked-about speaker speaks in it, or it stands in a quotation of theirs that their
         # paragraph opened earlier.
-        line_start = doc.text.rfind("\n", 0, start) + 1
-        speaking = bool(speaker) and (ft.speaks(text, speaker) or ft.quoted_by(doc.text[line_start:start], speaker))
+        speaking = bool(speaker) and (ft.speaks(text, speaker) or ft.quoted_by(line_before(doc.text, start), speaker))
         # A negated question ("…never…") is answered by a sentence that negates too; "what did
         # Lavrov say" by one where Lavrov speaks; "why" by one that gives a reason, and so on
         # (features.form_cues).
@@ -504,6 +503,17 @@ def overlaps(a: Candidate | Quote, b: Candidate | Quote) -> bool:
     return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
 
 
+def line_before(text: str, offset: int) -> str:
+    """The text of ``offset``'s line before it (its paragraph so far, in a one-line-per-paragraph article)."""
+    return text[text.rfind("\n", 0, offset) + 1 : offset]
+
+
+def line_after(text: str, offset: int) -> str:
+    """The rest of ``offset``'s line."""
+    stop = text.find("\n", offset)
+    return text[offset : stop if stop >= 0 else len(text)]
+
+
 # A sentence ends on terminal punctuation, perhaps inside closing quotes or brackets.
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 
@@ -513,8 +523,8 @@ def make_quote(doc: Document, start: int, end: int, score: float) -> Quote:
     last = paragraph_of(doc.text, max(end - 1, start))[0]
     # A clause cut of a long sentence (or a sentence a chunk boundary split) starts after text on
     # its line that ends no sentence, or ends where its line goes on without ending one.
-    before = doc.text[:start].rstrip(" \t")
-    after = doc.text[end:].lstrip(" \t")
+    before = line_before(doc.text, start).rstrip(" \t")
+    after = line_after(doc.text, end).lstrip(" \t")
     return Quote(
         text=doc.text[start:end],
         doc_id=doc.doc_id,
