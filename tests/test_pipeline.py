@@ -53,6 +53,11 @@ def first_quote(text: str, question: str) -> Quote:
     return engine(FakeReader({"a.txt": text})).answer(question).quotes[0]
 
 
+def candidate(text: str, question: str, starts: str) -> pl.Candidate:
+    """The scored candidate starting with ``starts``, for ``question`` over one article holding ``text``."""
+    return next(c for c in engine(FakeReader({"a.txt": text})).evidence(question).candidates if c.text.startswith(starts))
+
+
 def ranked(*ids: str) -> list[pl.Ranked]:
     return [pl.Ranked(cid, 1.0 / (i + 1), i, i, 0.5, 1.0) for i, cid in enumerate(ids)]
 
@@ -621,10 +626,9 @@ def test_a_negated_question_scores_a_negating_sentence_as_half_an_answer_type() 
         "Its terms were agreed in Geneva.\n"
         "The treaty did not cover oil drilling.\n"
     )
-    reader = FakeReader({"a.txt": text})
 
     def single(question: str, starts: str) -> pl.Candidate:
-        return next(c for c in engine(reader).evidence(question).candidates if c.text.startswith(starts))
+        return candidate(text, question, starts)
 
     negating = single("What did the treaty not cover?", "The treaty did not")
     plain = single("What did the treaty cover?", "The treaty did not")
@@ -674,9 +678,8 @@ def test_the_asked_relation_with_a_new_name_answers_who() -> None:
         "President Vladimir Putin will not run the gauntlet around Cuba.\n"
         "Mr Diaz Canel arrived in April, since becoming president of Cuba.\n"
     )
-    candidates = engine(FakeReader({"a.txt": text})).evidence("Who is Cuba's president?").candidates
-    stated = next(c for c in candidates if c.text.startswith("Mr Diaz"))
-    other = next(c for c in candidates if c.text.startswith("President"))
+    stated = candidate(text, "Who is Cuba's president?", "Mr Diaz")
+    other = candidate(text, "Who is Cuba's president?", "President")
     assert (stated.type_match, stated.form_match) == (1.0, 0.5)
     assert other.form_match == 0.0
 
@@ -687,14 +690,12 @@ def test_another_owners_office_loses_its_answer_type() -> None:
         "Cuba's Foreign Minister Bruno Rodriguez Parrilla sat down in the Kremlin on Thursday.\n"
         "In their meeting, Foreign Minister Sergei Lavrov spoke for Russia.\n"
     )
-    candidates = engine(FakeReader({"a.txt": text})).evidence("Who is Russia's foreign minister?").candidates
-    cuban = next(c for c in candidates if c.text.startswith("Cuba's"))
-    russian = next(c for c in candidates if c.text.startswith("In their"))
+    cuban = candidate(text, "Who is Russia's foreign minister?", "Cuba's")
+    russian = candidate(text, "Who is Russia's foreign minister?", "In their")
     assert (cuban.type_match, cuban.form_match) == (0.0, -0.5)
     assert russian.type_match > 0 and russian.form_match == 0.0
     # Asked about Cuba's minister, the same sentence keeps its name.
-    same = engine(FakeReader({"a.txt": text})).evidence("Who is Cuba's foreign minister?").candidates
-    assert next(c for c in same if c.text.startswith("Cuba's")).type_match > 0
+    assert candidate(text, "Who is Cuba's foreign minister?", "Cuba's").type_match > 0
 
 
 def test_a_quote_that_hides_the_asked_speaker_is_never_strong_support() -> None:
@@ -729,8 +730,7 @@ def test_a_sentence_inside_a_quotation_its_paragraph_attributed_earlier_is_the_s
         "Minister Sergei Lavrov spoke first. “We call on Washington to be calm,” he said – “refraining from a "
         "blockade. We reject the far-fetched allegations about Cuba.”\n"
     )
-    candidates = engine(FakeReader({"a.txt": text})).evidence("How did Lavrov describe the allegations?").candidates
-    inside = next(c for c in candidates if c.text.startswith("We reject"))
+    inside = candidate(text, "How did Lavrov describe the allegations?", "We reject")
     assert inside.speaking and inside.form_match == 0.5
 
 
@@ -759,9 +759,8 @@ def test_the_speaker_not_the_listener_answers_what_someone_said() -> None:
     )
     # The fit itself, not which sentence wins: the hashing embedder weighs shared words ("told" reads as
     # "tell", "Moscow") far above what the real model does (news-dev covers that, in test_end_to_end).
-    candidates = engine(FakeReader({"a.txt": text})).evidence("What did Diaz-Canel tell Moscow it could rely on?").candidates
-    speaker = next(c for c in candidates if c.text.startswith("Mr Diaz-Canel said"))
-    listener = next(c for c in candidates if c.text.startswith("Close ties"))
+    speaker = candidate(text, "What did Diaz-Canel tell Moscow it could rely on?", "Mr Diaz-Canel said")
+    listener = candidate(text, "What did Diaz-Canel tell Moscow it could rely on?", "Close ties")
     assert (speaker.form_match, listener.form_match) == (0.5, 0.0)
 
 
@@ -782,10 +781,9 @@ def test_a_reason_answers_why_and_a_quoted_word_answers_what_word() -> None:
         assert naming.search("A steam turbine consists of one or more rotors (rotating discs) on a shaft."), question
         assert not naming.search("Ladner showed that such problems exist."), question
     text = "The base\nPutin offered Bush a trade.\nIt failed because Bush did not reciprocate.\n"
-    reader = FakeReader({"a.txt": text})
 
     def single(question: str) -> pl.Candidate:
-        return next(c for c in engine(reader).evidence(question).candidates if c.text.startswith("It failed"))
+        return candidate(text, question, "It failed")
 
     why, how = single("Why did the trade fail?"), single("How did the trade fail?")
     assert (why.form_match, how.form_match) == (0.5, 0.0)
