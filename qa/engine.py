@@ -15,7 +15,7 @@ from pathlib import Path
 from . import pipeline as pl
 from .confidence import ConfidenceModel, answer_probability, support_level
 from .errors import InvalidQuestionError, QuoteIntegrityError
-from .features import asked_kind, asked_speaker
+from .features import asked_kind, speaker_in_words
 from .lexical import LexicalIndex
 from .protocols import CorpusReader, Snapshot
 from .records import Answer, Passage, Quote
@@ -129,7 +129,7 @@ class CorpusQA:
         if evidence.features.get("speaker_missing"):
             # Not an abstention cut (it fires on right answers whose attribution stands earlier:
             # docs/quality.md), but no quote that hides who speaks is "strong" support.
-            caveat = f"the quote does not show {asked_speaker(evidence.query.text).title()} speaking"
+            caveat = f"the quote does not show {speaker_in_words(evidence.query.text)} speaking"
             support = "partial"
         quotes = tuple(pl.pick_quotes(snapshot, evidence.candidates, s))
         # Verbatim by construction; checked so that a bug can never show a false quote.

@@ -29,6 +29,19 @@ ASKS_AUTHOR = re.compile(
 )
 BYLINE = re.compile(r"^([Bb]y\s+[A-Z]|@\w{2,})")  # a byline or a handle: what "who wrote" cues
 BY_LINE = re.compile(r"^[Bb]y\s+[A-Z]")
+# "Where was John Helmer reporting from?", "Where was the article written?", "Where is the reporter
+# based?": the dateline, a place in the byline ("By John Helmer, Moscow"). Not "Where did Axios report
+# the talks?": without "from", only the piece itself is written or filed, only a writer based.
+ASKS_DATELINE = re.compile(
+    r"^(?:from )?where (?:was|is|were|are|did|does) (?:the )?(?:[\w’'-]+ ){0,6}?"
+    r"(?:writing|reporting|filing|written|filed|reported|report|write|file) from\b"
+    r"|^where (?:was|is|were) (?:the |this )?(?:article|story|piece|report) (?:written|filed)\b"
+    r"|^where (?:is|was|are|were) (?:the )?(?:reporter|author|writer|journalist|correspondent|"
+    r"(?-i:[A-Z][\w-]+(?: [A-Z][\w-]+)*)) based\b"
+    r"|\bdateline\b",
+    re.I,
+)
+BYLINE_PLACE = re.compile(r"^[Bb]y\s+[A-Z][^,\n]*,\s*(?:in\s+)?[A-Z]")
 # A date: a month, weekday or season, a year or decade (911, 1850s, '90s), a century.
 DATE = re.compile(
     rf"\b({_MONTHS}|{_DAYS}|{_SEASONS}|[0-9]{{3,4}}s?|'[0-9]0s|([0-9]{{1,2}}(st|nd|rd|th)?|{_ORDINALS})[\s-]+centur(y|ies))\b",
@@ -38,6 +51,18 @@ DATE = re.compile(
 NUMBER = re.compile(rf"(?<![\d,.])(?!(1[89]|20)\d\d(?![\d,%]|\.\d))\d|\b({_NUMBER_WORDS})\b", re.I)
 TIME_OF_DAY = re.compile(
     r"\b\d{1,2}([:.]\d\d)?\s*(am|pm|a\.m\.|p\.m\.|gmt|utc|hours?)\b|\b(morning|afternoon|evening|night|noon|midnight|dawn|dusk|o['’]clock)\b",
+    re.I,
+)
+# An age: "23-year-old", "45 years old", "aged 45", "at the age of 45", "Reyes, 45,", "born in 1950".
+AGE = re.compile(
+    rf"\b(?:\d{{1,3}}|(?:{_NUMBER_WORDS})(?:-(?:{_NUMBER_WORDS}))?)[\s-]+years?[\s-]+old\b|\baged?\s+(?:of\s+)?\d|\bage of\s+\d"
+    r"|\bat\s+(?:the\s+)?age\b|,\s+\d{1,3},|\(\d{1,3}\)|\bborn\b"
+    r"|\bin (?:his|her|their) (?:early |mid-?|late )?(?:teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b",
+    re.I,
+)
+# A distance: a number and a unit of length, or a span "across".
+DISTANCE = re.compile(
+    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an)[\s-]*(?:miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|ft|yards?|inches)\b",
     re.I,
 )
 MONEY = re.compile(rf"[$€£¥₽]|\b({_MONEY_WORDS})\b", re.I)
@@ -58,6 +83,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
         "handle",
     ),
     (ASKS_AUTHOR, BYLINE, "byline"),
+    (ASKS_DATELINE, BYLINE_PLACE, "dateline"),
     (_ASKS_CALENDAR, CALENDAR_DATE, "exact date"),
     (
         re.compile(
@@ -70,9 +96,12 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
         "date",
     ),
     (re.compile(r"\btime of (the )?day\b", re.I), TIME_OF_DAY, "time of day"),
+    # "How old is X?" is not answered by any number ("for twenty-two years", "22 new officers"): by an age.
+    (re.compile(r"^how old\b|\b(at )?what age\b", re.I), AGE, "age"),
+    (re.compile(r"^how far\b", re.I), DISTANCE, "distance"),
     (
         re.compile(
-            r"^(how (many|much(?! (money|funding|aid|investment|cash))|old|long|far|big|large|tall|high|often)|what (percentage|number|amount|share|proportion))\b",
+            r"^(how (many|much(?! (money|funding|aid|investment|cash))|long|big|large|tall|high|often)|what (percentage|number|amount|share|proportion))\b",
             re.I,
         ),
         NUMBER,
@@ -98,10 +127,13 @@ ENTITY_NOUNS = (
     "minister", "leader", "official", "journalist", "reporter", "analyst", "general", "diplomat", "politician",
     "spokesman", "spokeswoman", "spokesperson", "king", "queen", "emperor", "duke", "pope", "writer", "author",
     "scientist", "person", "people", "man", "woman",
+    "club", "team", "league", "university", "college", "school", "hospital", "regulator", "ministry", "brand",
+    "manufacturer", "maker", "network", "channel", "studio", "band", "federation", "charity",
 )  # fmt: skip
 _ENTITY = re.compile(
-    r"^(?:in |from |by |for |to |with )?(?:which|what)\s+(?:(?!(?:is|was|are|were|does|did|do|the|a|an)\b)[\w-]+\s+){0,2}?"
-    rf"(?:{'|'.join(ENTITY_NOUNS)})s?\b",
+    r"^(?:in |from |by |for |to |with )?(?:which|what)\s+"
+    r"(?:(?!(?:is|was|are|were|does|did|do|the|a|an|type|kind|sort|form|of)\b)[\w-]+\s+){0,2}?"
+    rf"(?P<category>{'|'.join(ENTITY_NOUNS)})(?:e?s)?\b",
     re.I,
 )
 # Words that name the *kind* of answer asked for ("which newspaper", "what post", "social media
@@ -187,6 +219,11 @@ def asks_author(question: str) -> bool:
     return bool(ASKS_AUTHOR.search(question))
 
 
+def asks_byline(question: str) -> bool:
+    """The byline answers it: who wrote the article, or where it was filed from."""
+    return asks_author(question) or bool(ASKS_DATELINE.search(question))
+
+
 def asks_who(question: str) -> bool:
     return bool(_WHO.match(question))
 
@@ -201,7 +238,13 @@ def question_words(question: str) -> frozenset[str]:
     return frozenset(w.casefold() for w in _WORD.findall(question))
 
 
-def name_score(text: str, words: Collection[str]) -> float:
+def asked_category(question: str) -> str:
+    """The kind of name a "which X" question asks for ("airline" in "Which airline flew…?"), casefolded; "" if none."""
+    match = _ENTITY.match(question)
+    return match.group("category").casefold() if match else ""
+
+
+def name_score(text: str, words: Collection[str], category: str = "") -> float:
     """How well ``text`` answers a 'who' question.
 
     1.0 for a new name in apposition to the question's words ("Foreign
@@ -210,13 +253,20 @@ def name_score(text: str, words: Collection[str]) -> float:
     0.25 for a single new capitalised word ("Ladner", "Iran").
     """
     best = 0.0
+    # Stem-aware: "Saudi Arabia" is no new name for "Which Saudi Arabian club…?", nor "Russia" for
+    # "Russian". The ``category`` asked for names nobody: "Cubana Airlines" is new for "Which airline…?".
+    named, stems = _naming_words(frozenset(words), category)
+
+    def in_question(word: str) -> bool:
+        return matches(word, named, stems)
+
     # A fuller name of someone the question names ("Miguel Diaz" for "…Diaz-Canel…", "President
     # Vladimir Putin" for "…Putin…": new words only before the question's own) is no new name.
     known: list[tuple[int, int]] = []
     names: list[tuple[re.Match[str], list[str]]] = []
     for match in _NAME.finditer(text):
         parts = match.group(1).split()
-        new = [i for i, p in enumerate(parts) if p.casefold() not in words]
+        new = [i for i, p in enumerate(parts) if not in_question(p.casefold())]
         if not new:
             continue
         if len(new) < len(parts) and new[-1] < min(set(range(len(parts))) - set(new)):
@@ -225,7 +275,7 @@ def name_score(text: str, words: Collection[str]) -> float:
             names.append((match, parts))
     for match in _CAPITAL.finditer(text):
         word = _WORD.match(match.group(0).casefold())
-        if word is None or word.group(0) in words or word.group(0) in _NOT_NAMES:
+        if word is None or word.group(0) in _NOT_NAMES or in_question(word.group(0)):
             continue
         if any(a <= match.start() < b for a, b in known):
             continue
@@ -246,11 +296,20 @@ def name_score(text: str, words: Collection[str]) -> float:
     return best
 
 
-def type_match(text: str, cues: Iterable[re.Pattern[str]], who: bool, words: Collection[str]) -> float:
+@functools.lru_cache(maxsize=256)
+def _naming_words(words: frozenset[str], category: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A question's words less the category it asks for, and their stems: once per question, not per candidate."""
+    named = frozenset(w for w in words if not category or not matches(w, (category,)))
+    return named, word_stems(named)
+
+
+def type_match(
+    text: str, cues: Iterable[re.Pattern[str]], who: bool, words: Collection[str], category: str = ""
+) -> float:
     """1.0 when ``text`` holds the kind of answer asked for; 0.5 for a weaker 'who' match."""
     score = 1.0 if any(p.search(text) for p in cues) else 0.0
     if who:
-        score = max(score, name_score(text, words))
+        score = max(score, name_score(text, words, category))
     return score
 
 
@@ -302,10 +361,19 @@ _SPEECH = (
     r"claimed|claims|described|describes|suggested|assured|reminded|stated|saying|telling"
 )
 # "What did Lavrov say…", "How did the Kremlin describe…", "According to Putin, …": whose words are asked for.
+# Not "what did Watt add to the engine", "what did Russia offer", "what did Davies want": things done or wished.
+# Or a speaker named by office: "What did the governor say…" (lower-case, so only people's roles).
+SPEAKER_ROLES = (
+    "governor", "mayor", "minister", "president", "prime minister", "spokesman", "spokeswoman", "spokesperson",
+    "chairman", "chairwoman", "chair", "director", "manager", "coach", "official", "prosecutor", "judge",
+    "senator", "lawyer", "doctor", "ambassador", "secretary", "chancellor", "premier", "commander", "chief",
+    "executive", "ceo", "councillor", "councilor", "owner", "founder", "captain", "analyst", "expert",
+)  # fmt: skip
 _ASKS_SPEECH = re.compile(
-    r"\b(?:did|does|do|has|have|had|will|would)\s+(?:the\s+)?(?P<who>(?:[A-Z][\w’'-]+\s+){1,3}?)"
-    r"(?:say|tell|promise|call|describe|urge|warn|ask|claim|announce|pledge|add|write|reply|respond|insist|stress|"
-    r"suggest|assure|offer|propose|mean|want)\b"
+    r"\b(?:did|does|do|has|have|had|will|would)\s+(?:the\s+)?"
+    rf"(?P<who>(?:[A-Z][\w’'-]+\s+){{1,3}}?|(?:{'|'.join(SPEAKER_ROLES)})\s+)"
+    r"(?:say|tell|promise|call|describe|urge|warn|ask|claim|announce|pledge|add(?!\s+to\b)|write|reply|respond|"
+    r"insist|stress|suggest|assure|propose|mean)\b"
     r"|^(?i:according to )(?:the\s+)?(?P<who2>(?:[A-Z][\w’'-]+\s*){1,3})",
 )
 
@@ -317,6 +385,14 @@ def asked_speaker(question: str) -> str:
         return ""
     name = (match.group("who") or match.group("who2") or "").split()
     return name[-1].casefold().strip("’'") if name else ""
+
+
+def speaker_in_words(question: str) -> str:
+    """How the reader is told whose words are missing: "Lavrov", or "the governor" for an office."""
+    match = _ASKS_SPEECH.search(question)
+    if match and match.group("who") and match.group("who")[0].islower():
+        return f"the {match.group('who').strip()}"
+    return asked_speaker(question).title()
 
 
 def speaks(text: str, speaker: str) -> bool:
@@ -334,10 +410,15 @@ def speaks(text: str, speaker: str) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _speaker_pattern(speaker: str) -> re.Pattern[str]:
-    """Compiled once per name: every candidate sentence of a question is checked against it."""
+    """Compiled once per name: every candidate sentence of a question is checked against it. A clause
+    between the name and a finite verb ("Lavrov, the minister, told") is the name's apposition; before
+    ", saying" it speaks for the sentence's subject, so there the name must open the sentence ("Volodin
+    … made common cause with Mr Diaz-Canel on Friday, saying…" is Volodin's)."""
     name = re.escape(speaker)
     return re.compile(
-        rf"\b{name}\b(?:[^.!?;“”\"]{{0,40}}?,)?\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH})\b"
+        rf"\b{name}\b(?:[^.!?;“”\"]{{0,40}}?,)?\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH})(?<!saying)(?<!telling)\b"
+        rf"|\b{name}\s+(?:saying|telling)\b"
+        rf"|(?:^|[.!?]\s+)(?-i:(?:[A-Z][\w’'.-]*\s+){{0,3}}?){name}\b[^.!?;“”\"]{{0,120}}?,\s+(?:saying|telling)\b"
         rf"|\b(?:said|says|added|wrote|writes|reported|reports|noted|explained|replied|according to)\s+"
         rf"(?:\w+\s+){{0,3}}?{name}\b",
         re.I,
@@ -362,6 +443,14 @@ def quoted_by(before: str, speaker: str) -> bool:
     if depth == 0 or opened < 0:
         return False
     return _name_pattern(speaker).search(before, 0, opened) is not None
+
+
+def unattributed_quotation(paragraph: str) -> bool:
+    """The paragraph is all quotation, with no attribution of its own ("“I would like to reiterate our
+    complete solidarity… all other countries.”"): in news style it goes on quoting whoever spoke at
+    the end of the paragraph before."""
+    stripped = paragraph.strip()
+    return stripped.startswith("“") and not _WORD.search(re.sub(r"“[^”]*(”|$)", " ", stripped))
 
 
 @functools.lru_cache(maxsize=256)

@@ -152,7 +152,7 @@ STOPWORDS = frozenset(
 
 
 # Bump when tokenizing or what is saved changes: indexes saved before are then rebuilt.
-LEXICAL_VERSION = 2
+LEXICAL_VERSION = 3
 # Irregular verb forms (and a few plurals) read as their base form, so "When did it begin?" finds "It
 # began in 1850". Forms that are also other words (left, found, born, saw, rose, won…) are not listed.
 _IRREGULAR = {
@@ -196,13 +196,23 @@ def _stem(token: str) -> str:
     return token
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens without stopwords, lightly stemmed."""
+# A hyphenated compound in an article ("co-operation", "e-mail") is also indexed as one word, so that
+# a question spelling it unhyphenated ("cooperation") finds it. Questions keep their parts only: an
+# article need not join a question's "sit-down" to answer it.
+_COMPOUND = re.compile(r"[^\W_]+(?:-[^\W_]+)+", re.UNICODE)
+
+
+def tokenize(text: str, *, compounds: bool = False) -> list[str]:
+    """Lower-cased word tokens without stopwords, lightly stemmed. With ``compounds`` (article text),
+    each hyphenated compound once more, joined, after all the words."""
+    lowered = text.lower()
     out = []
-    for raw in _TOKEN.findall(text.lower()):
+    for raw in _TOKEN.findall(lowered):
         token = _stem(raw)
         if token and token not in STOPWORDS:
             out.append(token)
+    if compounds and "-" in lowered:
+        out += [_stem(m.group(0).replace("-", "")) for m in _COMPOUND.finditer(lowered)]
     return out
 
 
@@ -217,7 +227,7 @@ class LexicalIndex:
     def __init__(self, ids: Sequence[str], texts: Iterable[str]) -> None:
         import bm25s
 
-        tokens = [tokenize(t) for t in texts]
+        tokens = [tokenize(t, compounds=True) for t in texts]
         if len(tokens) != len(ids):
             raise ValueError(f"{len(ids)} ids but {len(tokens)} texts")
         bm25 = bm25s.BM25()

@@ -277,7 +277,7 @@ def coverage(weights: Mapping[str, float], text: str) -> float:
 @functools.lru_cache(maxsize=8192)
 def _words_and_stems(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """A candidate's words and their stems: the same sentences come up for question after question."""
-    words = frozenset(tokenize(text))
+    words = frozenset(tokenize(text, compounds=True))
     return words, ft.word_stems(words)
 
 
@@ -333,8 +333,9 @@ def score_sentences(
     weights = term_weights(query, lexical)
     cues = ft.type_cues(query.text)
     who = ft.asks_name(query.text)
-    author = ft.asks_author(query.text)
+    author = ft.asks_byline(query.text)
     words = ft.question_words(query.text)
+    category = ft.asked_category(query.text)
     negated = ft.asks_negated(query.text)
     speaker = ft.asked_speaker(query.text)
     forms = ft.form_cues(query.text)
@@ -354,10 +355,14 @@ def score_sentences(
         cov = coverage(weights, text)
         # A pair across a chunk boundary stands in both passages: the better one counts.
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
-        kind = ft.type_match(text, cues, who, words)
+        kind = ft.type_match(text, cues, who, words, category)
         # The asked-about speaker speaks in it, or it stands in a quotation of theirs that their
         # paragraph opened earlier.
-        speaking = bool(speaker) and (ft.speaks(text, speaker) or ft.quoted_by(line_before(doc.text, start), speaker))
+        speaking = bool(speaker) and (
+            ft.speaks(text, speaker)
+            or ft.quoted_by(line_before(doc.text, start), speaker)
+            or quotation_continued_by(doc.text, start, speaker)
+        )
         # A negated question ("…never…") is answered by a sentence that negates too; "what did
         # Lavrov say" by one where Lavrov speaks; "why" by one that gives a reason, and so on
         # (features.form_cues).
@@ -506,6 +511,16 @@ def overlaps(a: Candidate | Quote, b: Candidate | Quote) -> bool:
 def line_before(text: str, offset: int) -> str:
     """The text of ``offset``'s line before it (its paragraph so far, in a one-line-per-paragraph article)."""
     return text[text.rfind("\n", 0, offset) + 1 : offset]
+
+
+def quotation_continued_by(text: str, offset: int, speaker: str) -> bool:
+    """``offset``'s paragraph is a quotation with no attribution of its own, and ``speaker`` speaks
+    in the paragraph before it (the last non-blank line before)."""
+    start = text.rfind("\n", 0, offset) + 1
+    if not ft.unattributed_quotation(line_after(text, start)):
+        return False
+    before = text[:start].rstrip()
+    return bool(before) and ft.speaks(before[before.rfind("\n") + 1 :], speaker)
 
 
 def line_after(text: str, offset: int) -> str:
