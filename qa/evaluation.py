@@ -196,7 +196,13 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     for i, item in enumerate(data.get("unanswerable", [])):
         out.append(
             EvalQuestion(
-                str(item.get("id", f"u{i}")), str(item["q"]), (), None, False, kind=str(item.get("kind", ""))
+                str(item.get("id", f"u{i}")),
+                str(item["q"]),
+                (),
+                None,
+                False,
+                history=tuple(str(h) for h in item.get("history") or ()),
+                kind=str(item.get("kind", "")),
             )
         )
     return out

@@ -12,7 +12,12 @@ from tests.conftest import REPO
 
 DATA = Path(__file__).parent / "data"
 CORPUS = REPO / "vectorstore" / "default_corpus"
-SETS = ("news-dev.json", "news-test.json")
+# (questions file, the corpus it is asked of)
+SETS = {
+    "news-dev.json": CORPUS,
+    "news-test.json": CORPUS,
+    "own-corpus/questions.json": DATA / "own-corpus" / "corpus",
+}
 
 
 @pytest.mark.parametrize("name", SETS)
@@ -22,7 +27,7 @@ def test_every_answer_is_verbatim_in_its_article(name: str) -> None:
     for q in questions:
         if not q.answerable:
             continue
-        text = (CORPUS / f"{q.doc}.txt").read_text(encoding="utf-8")
+        text = (SETS[name] / f"{q.doc}.txt").read_text(encoding="utf-8")
         assert all(a in text for a in q.answers), f"{q.qid}: an answer is not verbatim in {q.doc}"
         assert q.kind != "follow-up" or q.history, f"{q.qid}: a follow-up needs its history"
 
@@ -33,3 +38,8 @@ def test_the_held_out_set_shares_no_question_with_the_development_set() -> None:
         return {item["q"].casefold().strip() for key in ("questions", "unanswerable") for item in data[key]}
 
     assert not asked("news-dev.json") & asked("news-test.json")
+
+
+def test_an_unanswerable_follow_up_keeps_its_history() -> None:
+    (she,) = [q for q in load_questions(DATA / "own-corpus" / "questions.json") if q.question == "How old is she?"]
+    assert not she.answerable and she.history == ("Who is the mayor of Dunmore?",)
