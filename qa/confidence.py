@@ -81,6 +81,8 @@ def answer_probability(model: ConfidenceModel, features: Mapping[str, float], se
         p *= settings.missing_type_factor
     if features.get("negation_missing"):
         p *= settings.negation_missing_factor
+    if features.get("speaker_silent"):
+        p *= settings.silent_speaker_factor
     return p
 
 

@@ -122,7 +122,7 @@ class CorpusQA:
                 support="none",
                 passages=passages,
                 closest=passages[: s.closest_passages],
-                missing=asked_kind(evidence.query.text) if evidence.features.get("type_missing") else "",
+                missing=_missing(evidence),
             )
             return replace(abstained, text=answer_markdown(abstained))
         caveat = ""
@@ -179,6 +179,15 @@ class CorpusQA:
         ]
         lexical = self.lexical(snapshot).search(query.parts, depth)
         return pl.fuse(dense, lexical, self.settings)
+
+
+def _missing(evidence: Evidence) -> str:
+    """What the abstention names as absent: the kind of answer asked for, or the asked-for speaker's words."""
+    if evidence.features.get("type_missing"):
+        return asked_kind(evidence.query.text)
+    if evidence.features.get("speaker_silent"):
+        return f"quote from {speaker_in_words(evidence.query.text)}"
+    return ""
 
 
 def _save_atomically(index: LexicalIndex, folder: Path) -> None:

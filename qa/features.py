@@ -153,6 +153,8 @@ _SAID = (
     r"explained|wrote"
 )
 PRONOUN_SPEAKER = re.compile(rf"(^|[,.!?'\"’”]\s*)(he|she|they)\s+({_SAID}|continued)\b", re.I)
+# …or to an office ("…,” the minister went on", "The spokesman added…").
+ROLE_SPEAKER = re.compile(rf"(^|[,.!?'\"’”]\s*)the\s+(?:[a-z][\w-]*\s+){{1,3}}?(?:{_SAID}|continued|went on)\b", re.I)
 # A question that asks about what did *not* happen ("What did X never do?"), answered by a sentence
 # with no negation of any kind: on squad2-dev nearly always one built to look answerable (docs/design.md).
 _NEGATORS = r"not|never|no|none|nothing|neither|nor|cannot"  # and "n't", added to each pattern below
@@ -358,10 +360,12 @@ def key_support(terms: Iterable[str], in_corpus: Callable[[str], bool]) -> float
 
 _SPEECH = (
     rf"{_SAID}|asks|warns|promised|promises|declares|writes|urged|urges|called|calls|announced|pledged|vowed|"
-    r"claimed|claims|described|describes|suggested|assured|reminded|stated|saying|telling"
+    r"claimed|claims|described|describes|suggested|assured|reminded|stated|commented|editorialized|editorialised|"
+    r"saying|telling"
 )
 # "What did Lavrov say…", "How did the Kremlin describe…", "According to Putin, …": whose words are asked for.
-# Not "what did Watt add to the engine", "what did Russia offer", "what did Davies want": things done or wished.
+# Not "what did Watt add to the engine", "what did Russia offer", "what did Davies want": things done or wished;
+# nor "what did Davies call his system", a name given ("call for", "call on" are words).
 # Or a speaker named by office: "What did the governor say…" (lower-case, so only people's roles).
 SPEAKER_ROLES = (
     "governor", "mayor", "minister", "president", "prime minister", "spokesman", "spokeswoman", "spokesperson",
@@ -372,7 +376,7 @@ SPEAKER_ROLES = (
 _ASKS_SPEECH = re.compile(
     r"\b(?:did|does|do|has|have|had|will|would)\s+(?:the\s+)?"
     rf"(?P<who>(?:[A-Z][\w’'-]+\s+){{1,3}}?|(?:{'|'.join(SPEAKER_ROLES)})\s+)"
-    r"(?:say|tell|promise|call|describe|urge|warn|ask|claim|announce|pledge|add(?!\s+to\b)|write|reply|respond|"
+    r"(?:say|tell|promise|call(?=\s+(?:for|on|upon)\b)|describe|urge|warn|ask|claim|announce|pledge|add(?!\s+to\b)|write|reply|respond|"
     r"insist|stress|suggest|assure|propose|mean)\b"
     r"|^(?i:according to )(?:the\s+)?(?P<who2>(?:[A-Z][\w’'-]+\s*){1,3})",
 )
@@ -385,6 +389,13 @@ def asked_speaker(question: str) -> str:
         return ""
     name = (match.group("who") or match.group("who2") or "").split()
     return name[-1].casefold().strip("’'") if name else ""
+
+
+def asks_for_words(question: str) -> bool:
+    """"What did X say / tell / promise…": X's own words, not "According to X, …" (a source, whose
+    report the answer may merely cite)."""
+    match = _ASKS_SPEECH.search(question)
+    return bool(match and match.group("who"))
 
 
 def speaker_in_words(question: str) -> str:
@@ -408,6 +419,12 @@ def speaks(text: str, speaker: str) -> bool:
     return pronoun is not None and _name_pattern(speaker).search(text, 0, pronoun.start()) is not None
 
 
+# Between "said" and the speaker's name only a title or a role ("said Kessler's chief operating officer,
+# Brigitte Vance"; "responded the Kremlin security analysis medium, Vzglyad"): no clause ("said he would
+# meet Lavrov").
+_NOT_BETWEEN = r"(?:he|she|they|it|we|i|you|that|this|which|who|would|will|could|should|might|to|was|were|is|are|had|has|have|not|and|but)"
+
+
 @functools.lru_cache(maxsize=256)
 def _speaker_pattern(speaker: str) -> re.Pattern[str]:
     """Compiled once per name: every candidate sentence of a question is checked against it. A clause
@@ -417,10 +434,10 @@ def _speaker_pattern(speaker: str) -> re.Pattern[str]:
     name = re.escape(speaker)
     return re.compile(
         rf"\b{name}\b(?:[^.!?;“”\"]{{0,40}}?,)?\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH})(?<!saying)(?<!telling)\b"
-        rf"|\b{name}\s+(?:saying|telling)\b"
+        rf"|\b{name}\s+(?:saying|telling)\b|\b{name}\s*:\s*[“\"‘]"
         rf"|(?:^|[.!?]\s+)(?-i:(?:[A-Z][\w’'.-]*\s+){{0,3}}?){name}\b[^.!?;“”\"]{{0,120}}?,\s+(?:saying|telling)\b"
-        rf"|\b(?:said|says|added|wrote|writes|reported|reports|noted|explained|replied|according to)\s+"
-        rf"(?:\w+\s+){{0,3}}?{name}\b",
+        rf"|\b(?:said|says|added|wrote|writes|reported|reports|noted|explained|replied|responded|according to)\s+"
+        rf"(?:(?!{_NOT_BETWEEN}\b)[\w’'-]+,?\s+){{0,6}}?{name}\b",
         re.I,
     )
 
@@ -443,6 +460,16 @@ def quoted_by(before: str, speaker: str) -> bool:
     if depth == 0 or opened < 0:
         return False
     return _name_pattern(speaker).search(before, 0, opened) is not None
+
+
+def unnamed_speaker(text: str) -> bool:
+    """Someone speaks in ``text`` by pronoun or office: "…,” he said", "…,” the minister went on"."""
+    return bool(PRONOUN_SPEAKER.search(text) or ROLE_SPEAKER.search(text))
+
+
+def names(text: str, speaker: str) -> bool:
+    """``speaker`` (a name's last word) occurs in ``text`` as a word."""
+    return _name_pattern(speaker).search(text) is not None
 
 
 def unattributed_quotation(paragraph: str) -> bool:

@@ -84,6 +84,9 @@ class Candidate:
     speaking: bool = False
     """The speaker a "What did X say…" question asks about speaks in it, or it stands inside a
     quotation that X's paragraph opened earlier (``features.quoted_by``)."""
+    voiced_nearby: bool = False
+    """Not ``speaking``, but someone unnamed speaks in it ("…,” the minister went on", "he said") with X
+    named earlier in its paragraph or the one before: it may be X's words, the reader must check."""
 
 
 # What each such fit counts, in answer types (chosen on squad2-dev and news-dev among 0.25, 0.5 and 1
@@ -389,9 +392,10 @@ def score_sentences(
         is_byline = text.startswith(doc.byline) if doc.byline else bool(ft.BY_LINE.match(text))
         byline = float(author and doc.doc_id == top_doc and is_byline)
         score = sentence_score(dense, cov, passage, kind + form, byline, len(text), fragment, s)
+        nearby = bool(speaker) and not speaking and unnamed_speaker_after(doc.text, start, text, speaker)
         return Candidate(
             chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline, fragment, form,
-            speaking,
+            speaking, nearby,
         )
 
     singles: dict[SentenceKey, Candidate] = {}
@@ -513,6 +517,17 @@ def line_before(text: str, offset: int) -> str:
     return text[text.rfind("\n", 0, offset) + 1 : offset]
 
 
+def unnamed_speaker_after(text: str, offset: int, candidate: str, speaker: str) -> bool:
+    """``candidate`` (at ``offset`` in ``text``) has an unnamed speaker ("he said", "the minister went
+    on") and ``speaker`` is named before it in its paragraph or in the paragraph before."""
+    if not ft.unnamed_speaker(candidate):
+        return False
+    start = text.rfind("\n", 0, offset) + 1
+    before = text[:start].rstrip()
+    previous = before[before.rfind("\n") + 1 :] if before else ""
+    return ft.names(previous + "\n" + text[start:offset], speaker)
+
+
 def quotation_continued_by(text: str, offset: int, speaker: str) -> bool:
     """``offset``'s paragraph is a quotation with no attribution of its own, and ``speaker`` speaks
     in the paragraph before it (the last non-blank line before)."""
@@ -617,6 +632,10 @@ def decision_features(
         "type_missing": float(asked and (best is None or best.type_match == 0.0)),
         "negation_missing": float(negation),
         "speaker_missing": float(bool(speaker) and best is not None and not best.speaking),
+        # …and none of the candidates shows them speaking: the articles quote someone else, or nobody.
+        "speaker_silent": float(
+            ft.asks_for_words(query.text) and not any(c.speaking or c.voiced_nearby for c in candidates)
+        ),
         "score": best.score if best else 0.0,
         "dense": best.dense if best else 0.0,
         "coverage": best.coverage if best else 0.0,

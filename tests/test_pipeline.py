@@ -17,6 +17,7 @@ from qa.features import (
     PRONOUN_SPEAKER,
     asked_kind,
     asked_speaker,
+    asks_for_words,
     asks_name,
     form_cues,
     key_support,
@@ -752,6 +753,23 @@ def test_a_quote_that_hides_the_asked_speaker_is_never_strong_support() -> None:
     assert speaks(shown.quotes[0].text, "putin") and shown.support == "strong" and shown.caveat == ""
 
 
+def test_someone_the_articles_never_quote_is_no_answer_to_what_they_said() -> None:
+    text = (
+        "Talks in Miami\n"
+        "Rubio held secret talks with Castro's grandson about the embargo.\n"
+        "“We want an end to the embargo,” Castro's grandson said after the talks.\n"
+    )
+    reader = FakeReader({"a.txt": text})
+    silent = engine(reader).answer("What did Rubio say about the talks on the embargo?")  # the ALWAYS model
+    assert silent.abstained and silent.missing == "quote from Rubio"
+    assert "The closest passage gives no quote from Rubio." in silent.text
+    # Where he speaks, he is quoted; "According to X, …" asks for a source, not for X's own words.
+    spoken = text + "Rubio said the talks on the embargo had gone well.\n"
+    assert not engine(FakeReader({"a.txt": spoken})).answer("What did Rubio say about the talks on the embargo?").abstained
+    assert not asks_for_words("According to Rubio, what did the talks achieve?")
+    assert not engine(reader).answer("According to Rubio, what did the talks on the embargo achieve?").abstained
+
+
 def test_a_sentence_inside_a_quotation_its_paragraph_attributed_earlier_is_the_speakers() -> None:
     opened = "Foreign Minister Sergei Lavrov was clearer. “We call on Washington,” he said – “refraining from a blockade. "
     assert quoted_by(opened, "lavrov")
@@ -792,6 +810,10 @@ def test_the_speaker_not_the_listener_answers_what_someone_said() -> None:
     assert speaks("“Russia and China can help,” reported Yevgeny Krutikov.", "krutikov")
     assert speaks("Lavrov was clearer in public. “We call on Washington,” he said.", "lavrov")
     assert not speaks("“We call on Washington,” he said, before meeting Lavrov.", "lavrov")
+    # A role between "said" and the name; "responded"; a colon before the quotation.
+    assert speaks("“It was hard,” said Kessler's chief operating officer, Brigitte Vance, in a statement.", "vance")
+    assert speaks("This is Gorbachev talking, responded the security analysis medium, Vzglyad.", "vzglyad")
+    assert speaks("Lavrov: “We reject the claims.”", "lavrov") and not speaks("Putin said he would meet Lavrov.", "lavrov")
     # ", saying…" speaks for the sentence's subject, not for whoever the sentence met on the way.
     volodin = "Vyacheslav Volodin, the Duma speaker, made common cause with Mr Diaz-Canel on Friday, saying Russia understood."
     assert speaks(volodin, "volodin") and not speaks(volodin, "diaz-canel")
