@@ -31,13 +31,13 @@ BYLINE = re.compile(r"^([Bb]y\s+[A-Z]|@\w{2,})")  # a byline or a handle: what "
 BY_LINE = re.compile(r"^[Bb]y\s+[A-Z]")
 # "Where was John Helmer reporting from?", "Where was the article written?", "Where is the reporter
 # based?": the dateline, a place in the byline ("By John Helmer, Moscow"). Not "Where did Axios report
-# the talks?": without "from", only the piece itself is written or filed, only a writer based.
+# the talks?": without "from", only the piece itself is written or filed, only a writer based (not
+# "Where is Kessler based?": a company's seat).
 ASKS_DATELINE = re.compile(
     r"^(?:from )?where (?:was|is|were|are|did|does) (?:the )?(?:[\w’'-]+ ){0,6}?"
     r"(?:writing|reporting|filing|written|filed|reported|report|write|file) from\b"
     r"|^where (?:was|is|were) (?:the |this )?(?:article|story|piece|report) (?:written|filed)\b"
-    r"|^where (?:is|was|are|were) (?:the )?(?:reporter|author|writer|journalist|correspondent|"
-    r"(?-i:[A-Z][\w-]+(?: [A-Z][\w-]+)*)) based\b"
+    r"|^where (?:is|was|are|were) (?:the )?(?:reporter|author|writer|journalist|correspondent) based\b"
     r"|\bdateline\b",
     re.I,
 )

@@ -851,8 +851,9 @@ def test_where_a_reporter_filed_from_is_the_dateline() -> None:
         byline = candidate(text, question, "By John Helmer")
         assert byline.byline == 1.0 and byline.type_match == 1.0, question
         assert engine(FakeReader({"a.txt": text})).answer(question).quotes[0].text.startswith("By John Helmer")
-    # Where something was reported is no dateline question.
+    # Where something was reported, or where a company is based, is no dateline question.
     assert candidate(text, "Where did Axios report the talks?", "By John Helmer").byline == 0.0
+    assert asked_kind("Where is Kessler based?") != "dateline" and asked_kind("Where is the reporter based?") == "dateline"
 
 
 def test_a_reason_answers_why_and_a_quoted_word_answers_what_word() -> None:
