@@ -517,25 +517,29 @@ def line_before(text: str, offset: int) -> str:
     return text[text.rfind("\n", 0, offset) + 1 : offset]
 
 
+def paragraph_before(text: str, offset: int) -> str:
+    """The last non-blank line before ``offset``'s line, without its trailing space ("" if none). Read
+    back from the line, not from a copy of the article before it: this runs once per candidate."""
+    end = text.rfind("\n", 0, offset) + 1
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return text[text.rfind("\n", 0, end) + 1 : end]
+
+
 def unnamed_speaker_after(text: str, offset: int, candidate: str, speaker: str) -> bool:
     """``candidate`` (at ``offset`` in ``text``) has an unnamed speaker ("he said", "the minister went
     on") and ``speaker`` is named before it in its paragraph or in the paragraph before."""
     if not ft.unnamed_speaker(candidate):
         return False
-    start = text.rfind("\n", 0, offset) + 1
-    before = text[:start].rstrip()
-    previous = before[before.rfind("\n") + 1 :] if before else ""
-    return ft.names(previous + "\n" + text[start:offset], speaker)
+    return ft.names(line_before(text, offset), speaker) or ft.names(paragraph_before(text, offset), speaker)
 
 
 def quotation_continued_by(text: str, offset: int, speaker: str) -> bool:
     """``offset``'s paragraph is a quotation with no attribution of its own, and ``speaker`` speaks
     in the paragraph before it (the last non-blank line before)."""
-    start = text.rfind("\n", 0, offset) + 1
-    if not ft.unattributed_quotation(line_after(text, start)):
+    if not ft.unattributed_quotation(line_after(text, text.rfind("\n", 0, offset) + 1)):
         return False
-    before = text[:start].rstrip()
-    return bool(before) and ft.speaks(before[before.rfind("\n") + 1 :], speaker)
+    return ft.speaks(paragraph_before(text, offset), speaker)
 
 
 def line_after(text: str, offset: int) -> str:
