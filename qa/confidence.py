@@ -73,7 +73,9 @@ def answer_probability(model: ConfidenceModel, features: Mapping[str, float], se
     """The model's probability, cut by ``missing_type_factor`` when the first quote lacks the kind of
     answer asked for: "When…?" answered by a sentence with no date is no answer, however close its
     words; and by ``negation_missing_factor`` when the question is negated and the quote negates
-    nothing ("What did the treaty *not* cover?" answered by "The treaty covered fishing quotas.").
+    nothing ("What did the treaty *not* cover?" answered by "The treaty covered fishing quotas.");
+    by ``silent_speaker_factor`` when nobody asked about speaks, and by ``withheld_name_factor`` when
+    the quote refers to the thing whose name is asked without naming it.
     Rules, not fitted weights: the training articles hold too few such questions for a fit to see
     them (docs/design.md)."""
     p = model.probability(features)
@@ -83,6 +85,8 @@ def answer_probability(model: ConfidenceModel, features: Mapping[str, float], se
         p *= settings.negation_missing_factor
     if features.get("speaker_silent"):
         p *= settings.silent_speaker_factor
+    if features.get("name_withheld"):
+        p *= settings.withheld_name_factor
     return p
 
 

@@ -48,7 +48,7 @@ DATE = re.compile(
     re.I,
 )
 # A count or measure; a bare year (1850, 2001, 1990s) is a date, not an answer to "how many".
-NUMBER = re.compile(rf"(?<![\d,.])(?!(1[89]|20)\d\d(?![\d,%]|\.\d))\d|\b({_NUMBER_WORDS})\b", re.I)
+NUMBER = re.compile(rf"(?<![\d,.])(?!(1[89]|20)\d\d(?![\d%]|[,.]\d))\d|\b({_NUMBER_WORDS})\b", re.I)
 TIME_OF_DAY = re.compile(
     r"\b\d{1,2}([:.]\d\d)?\s*(am|pm|a\.m\.|p\.m\.|gmt|utc|hours?)\b|\b(morning|afternoon|evening|night|noon|midnight|dawn|dusk|o['’]clock)\b",
     re.I,
@@ -625,3 +625,118 @@ def overlap(a: Collection[str], b: Collection[str]) -> float:
     if not a or not b:
         return 0.0
     return len(set(a) & set(b)) / min(len(a), len(b))
+
+
+# -- a name the article withholds -------------------------------------------------
+
+# "What was the name of the Russian intelligence base in Cuba?": the asked thing is the noun before
+# the first preposition or relative word ("base"); the words before it are its modifiers.
+_NAME_OF = re.compile(
+    r"^(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?(?:name|names|title)\s+of\s+(?:the\s+|a\s+|an\s+)?"
+    r"(?P<modifiers>(?:[\w'’-]+\s+){0,4}?)(?P<head>[\w-]+)"
+    r"(?=\s+(?:in|on|of|at|near|that|which|who|whom|for|from|with|by|the|used|where|did|does)\b|\s*[?.!]|$)",
+    re.I,
+)
+_QUOTE_OPENERS = frozenset('“"(')
+_SLOT_TOKEN = re.compile(r"[\w’'.-]+|[“\"(]")
+_INDEFINITE = frozenset(("a", "an", "another", "some"))
+_DETERMINERS = _INDEFINITE | frozenset(
+    ("the", "its", "their", "his", "her", "this", "that", "these", "those", "our")
+)
+# Words a noun phrase does not extend over, leftwards from its noun.
+_NP_STOP = _DETERMINERS | frozenset(("of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or"))
+# "…was a leader of the Swiss Reformation": a predicate; the sentence's subject is the name.
+_PREDICATE = re.compile(
+    r"\b(?:is|was|are|were|be|been|become|became|becomes|as|remains?|remained)\s+(?:a|an|the|one)?$"
+)
+# "…facilities such as the Malkin Athletic Center", "a company called Veridian": the name follows.
+_NAMED_AFTER = re.compile(r"(?:such as|including|like|called|named|known|dubbed|nicknamed)\b")
+
+
+@functools.lru_cache(maxsize=256)
+def asked_slot(question: str) -> tuple[str, tuple[str, ...]] | None:
+    """What a name question asks to be named, and the question's words for it: ``("base", ("Russian",
+    "intelligence"))`` for "What was the name of the Russian intelligence base…?", ``("club",
+    ("London",))`` for "Which London club bought…?"; None for other questions."""
+    match = _NAME_OF.match(question)
+    if match:
+        return match.group("head").casefold(), tuple(match.group("modifiers").split())
+    match = _ENTITY.match(question)
+    if match is None:
+        return None
+    lead = question[match.start() : match.start("category")].split()
+    return match.group("category").casefold(), tuple(w for w in lead if w.casefold() not in _ENTITY_LEAD)
+
+
+_ENTITY_LEAD = frozenset(("which", "what", "in", "from", "by", "for", "to", "with"))
+
+
+def _plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith("ss")
+
+
+def withholds_name(question: str, text: str) -> bool:
+    """``text`` refers to the thing a name question asks about without naming it: "to a London rival"
+    for "Which London club bought Holloway?", "the Russian military intelligence base in Cuba" for
+    "What was the name of the Russian intelligence base in Cuba?", "Russian companies would help…" for
+    "Which Russian companies will modernise…?". Such a sentence says the articles do not name it.
+
+    It names it when a new capitalised word or a quotation stands within a few words of the mention
+    ("the Boston-based company Veridian Therapeutics", "the Taxpayers Alliance, a group…"), when the
+    mention is a predicate ("…became a leader of the Swiss Reformation") or is followed by "such as",
+    "called"…; a mention of the other number ("several facilities" for "the facility") or a bare role
+    ("elevated to count of Apulia") is no mention."""
+    slot = asked_slot(question)
+    if slot is None:
+        return False
+    head, modifiers = slot
+    words = question_words(question)
+    stems = word_stems(words)
+    tokens = [(m.group(0), m.start()) for m in _SLOT_TOKEN.finditer(text)]
+    lowered = [t.casefold().rstrip(".") for t, _ in tokens]
+    # "a London rival", "a club in Saudi Arabia": an indefinite mention that keeps the question's
+    # capitalised modifiers (or the asked noun itself) holds back which one it is.
+    named_modifiers = {m.casefold() for m in modifiers if m[:1].isupper()}
+    modifier_stems = word_stems(named_modifiers)
+    for i, word in enumerate(lowered):
+        if word in _INDEFINITE and any(
+            matches(w, named_modifiers, modifier_stems) for w in lowered[i + 1 : i + 4]
+        ):
+            return True
+    head_stem = stem_prefix(head) or head
+    mentions = [
+        i
+        for i, word in enumerate(lowered)
+        if word.startswith(head_stem) and len(word) <= len(head) + 3 and _plural(word) == _plural(head)
+    ]
+    referred = False
+    for i in mentions:
+        start = i
+        while (
+            start > 0
+            and i - start < 4
+            and lowered[start - 1] not in _NP_STOP
+            and (tokens[start - 1][0].islower() or matches(lowered[start - 1], words, stems))
+        ):
+            start -= 1
+        determiner = lowered[start - 1] if start > 0 else ""
+        if determiner not in _DETERMINERS and not _plural(head):
+            continue  # a bare singular is a role, not a reference
+        if _PREDICATE.search(" ".join(lowered[max(0, start - 3) : start])):
+            return False
+        if _NAMED_AFTER.match(" ".join(lowered[i + 1 : i + 4])):
+            return False
+        referred = True
+        for token, position in tokens[max(0, start - 4) : start] + tokens[start:i] + tokens[i + 1 : i + 4]:
+            if token in _QUOTE_OPENERS:
+                return False
+            word = token.casefold().strip(".’'")
+            opens_sentence = position == 0 or text[:position].rstrip()[-1:] in _SENTENCE_END
+            if (
+                token[:1].isupper()
+                and word not in _NOT_NAMES
+                and not matches(word, words, stems)
+                and not opens_sentence
+            ):
+                return False
+    return referred

@@ -640,6 +640,9 @@ def decision_features(
         "speaker_silent": float(
             ft.asks_for_words(query.text) and not any(c.speaking or c.voiced_nearby for c in candidates)
         ),
+        # "Which London club bought Holloway?" answered by "…sold Holloway to a London rival": the
+        # best quote refers to the asked thing without naming it (features.withholds_name).
+        "name_withheld": float(best is not None and ft.withholds_name(query.text, best.text)),
         "score": best.score if best else 0.0,
         "dense": best.dense if best else 0.0,
         "coverage": best.coverage if best else 0.0,

@@ -73,6 +73,9 @@ class AnswerSettings:
     silent_speaker_factor: float = 0.03
     """The probability is multiplied by this when the question asks for someone's words ("what did X say?") and
     none of the candidate sentences shows X speaking (below the default threshold whatever the probability)."""
+    withheld_name_factor: float = 0.03
+    """The probability is multiplied by this when the question asks for a name ("which London club…?", "what was
+    the name of the base…?") and the first quote refers to that thing without naming it ("…to a London rival")."""
     strong_from: float = 0.7
     """At or above this probability the chat says "strong support"; between the two, "partial"."""
     closest_passages: int = 2
@@ -92,7 +95,15 @@ class AnswerSettings:
             value = getattr(self, f.name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise ValueError(f"AnswerSettings.{f.name} must be a number >= 0, not {value!r}.")
-        for name in ("abstain_below", "strong_from", "missing_type_factor", "negation_missing_factor", "silent_speaker_factor"):
+        probabilities = (
+            "abstain_below",
+            "strong_from",
+            "missing_type_factor",
+            "negation_missing_factor",
+            "silent_speaker_factor",
+            "withheld_name_factor",
+        )
+        for name in probabilities:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"AnswerSettings.{name} is a probability in [0, 1], not {getattr(self, name)!r}.")
         if self.candidates < 1 or self.passages < 1 or self.max_quotes < 1 or self.follow_up_turns < 1:

@@ -36,6 +36,7 @@ from qa.features import (
     type_cues,
     type_match,
     unattributed_quotation,
+    withholds_name,
 )
 from qa.lexical import LexicalIndex, tokenize
 from qa.records import Quote
@@ -261,6 +262,9 @@ def test_dates_and_numbers_in_their_common_forms() -> None:
     # A year is no count, and a weekday no time of day.
     personnel = type_cues("How many personnel worked at the facility?")
     assert type_match("The facility was closed in 2001.", personnel, False, set()) == 0.0
+    # …also before a comma or a full stop, which a thousands separator never is ("2,014" is).
+    assert type_match("It closed in 2001, and in 2014, ties resumed.", personnel, False, set()) == 0.0
+    assert type_match("Some 2,014 people worked there.", personnel, False, set()) == 1.0
     assert type_match("About 1,500 people worked there until 2001.", personnel, False, set()) == 1.0
     time_of_day = type_cues("At what time of day did they meet?")
     assert type_match("They met on Thursday.", time_of_day, False, set()) == 0.0
@@ -882,3 +886,92 @@ def test_a_reason_answers_why_and_a_quoted_word_answers_what_word() -> None:
     assert why.type_match == how.type_match  # the answer type itself is untouched
     gap = why.score - how.score - (why.dense - how.dense) * S.dense_weight - (why.coverage - how.coverage) * S.lexical_weight
     assert gap == pytest.approx(S.type_weight * 0.5)
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        (
+            "Which London club bought Danny Holloway?",
+            "The club sold winger Danny Holloway to a London rival for £25 million.",
+        ),
+        (
+            "Which Saudi Arabian club did Callum Pryce join?",
+            "Callum Pryce left for a club in Saudi Arabia in June.",
+        ),
+        (
+            "What was the name of the Russian intelligence base in Cuba?",
+            "Putin had said he would remove the Russian military intelligence base in Cuba.",
+        ),
+        (
+            "Which Russian companies will modernise Cuba's railroads?",
+            "Russian companies would help Cuba upgrade its railroads, the Kremlin said in a statement.",
+        ),
+        (
+            "What is the name of the national medicines regulator?",
+            "The national medicines regulator on Tuesday approved the first oral tablet.",
+        ),
+    ],
+)
+def test_a_quote_that_mentions_the_asked_thing_without_naming_it_withholds_the_name(
+    question: str, text: str
+) -> None:
+    assert withholds_name(question, text)
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        # a name beside the mention, before or after it
+        (
+            "Which company makes Arachnex?",
+            "Arachnex is made by the Boston-based biotechnology company Veridian Therapeutics.",
+        ),
+        (
+            "Which group handed out green shirts?",
+            "It was the Harlow Bay Taxpayers Alliance, a group that campaigned.",
+        ),
+        (
+            "Which Cuban minister went to the Kremlin?",
+            "Cuban Foreign Minister Bruno Rodriguez went to the Kremlin.",
+        ),
+        # a predicate: the subject is the name
+        (
+            "What leader of the Swiss reformation was a student of Lefevre?",
+            "William Farel was a student of Lefevre who went on to become a leader of the Swiss Reformation.",
+        ),
+        # the other number, a bare role, "such as", or no mention at all
+        (
+            "What is the name of Harvard's basketball facility?",
+            "Harvard has several athletic facilities, such as Lavietes Pavilion.",
+        ),
+        (
+            "What was the name of the count of Apulia?",
+            "Robert Guiscard was previously elevated to the dignity of count of Apulia.",
+        ),
+        (
+            "What was the name of the first locomotive?",
+            "The company built a locomotive called Puffing Billy.",
+        ),
+        ("Which newspaper backed up the report?", "The Miami Herald has confirmed the details."),
+        ("Who is Russia's foreign minister?", "Russia's Foreign Minister Sergei Lavrov spoke."),
+    ],
+)
+def test_a_named_or_unmentioned_thing_is_not_withheld(question: str, text: str) -> None:
+    assert not withholds_name(question, text)
+
+
+def test_an_article_that_withholds_the_asked_name_is_no_answer() -> None:
+    text = (
+        "Rovers sign a striker\n"
+        "Northbridge Rovers signed Lucas Moreira on Friday.\n"
+        "The club sold winger Danny Holloway to a London rival for £25 million last month.\n"
+    )
+    reader = FakeReader({"a.txt": text})
+    withheld = engine(reader).answer("Which London club bought Danny Holloway?")  # the ALWAYS model
+    assert withheld.abstained and withheld.missing == "name for the club"
+    assert "The closest passage gives no name for the club." in withheld.text
+    named = text.replace("a London rival", "London rivals Fulham")
+    assert (
+        not engine(FakeReader({"a.txt": named})).answer("Which London club bought Danny Holloway?").abstained
+    )
