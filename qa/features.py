@@ -391,6 +391,14 @@ def asked_speaker(question: str) -> str:
     return name[-1].casefold().strip("’'") if name else ""
 
 
+def speech_verb(question: str) -> str:
+    """The verb of "What did X say / describe / urge…" ("describe"), or ""."""
+    match = _ASKS_SPEECH.search(question)
+    if not match or not match.group("who"):
+        return ""
+    return question[match.end("who") : match.end()].strip()
+
+
 def asks_for_words(question: str) -> bool:
     """"What did X say / tell / promise…": X's own words, not "According to X, …" (a source, whose
     report the answer may merely cite)."""

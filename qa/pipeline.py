@@ -334,6 +334,10 @@ def score_sentences(
     best_fused = ranked[0].score if ranked else 1.0
     passage_score = {r.chunk_id: r.score / best_fused for r in ranked}
     weights = term_weights(query, lexical)
+    # "How did Lavrov describe…": the speech verb says whose words are asked for (``speaking``), not
+    # what they are about; a sentence saying "described" is no closer to them.
+    for token in tokenize(ft.speech_verb(query.text)):
+        weights.pop(token, None)
     cues = ft.type_cues(query.text)
     who = ft.asks_name(query.text)
     author = ft.asks_byline(query.text)

@@ -33,6 +33,7 @@ from qa.features import (
     quoted_by,
     speaker_in_words,
     speaks,
+    speech_verb,
     type_cues,
     type_match,
     unattributed_quotation,
@@ -975,3 +976,20 @@ def test_an_article_that_withholds_the_asked_name_is_no_answer() -> None:
     assert (
         not engine(FakeReader({"a.txt": named})).answer("Which London club bought Danny Holloway?").abstained
     )
+
+
+def test_the_speech_verb_says_whose_words_not_what_they_are_about() -> None:
+    assert speech_verb("How did Lavrov describe the claims?") == "describe"
+    assert speech_verb("What did the governor warn about?") == "warn"
+    assert speech_verb("According to Lavrov, what binds them?") == ""
+    text = (
+        "Talks in Moscow\n"
+        "The document described the claims as hostile.\n"
+        "Lavrov said the claims were far-fetched.\n"
+    )
+    question = "How did Lavrov describe the claims?"
+    described = candidate(text, question, "The document described")
+    plain = candidate(text, "What did Lavrov say about the claims?", "The document described")
+    # "described" earns nothing: both see only "claims" of the question's words.
+    assert described.coverage == pytest.approx(plain.coverage)
+    assert candidate(text, question, "Lavrov said").score > described.score

@@ -17,6 +17,7 @@ SETS = {
     "news-dev.json": CORPUS,
     "news-test.json": CORPUS,
     "own-corpus/questions.json": DATA / "own-corpus" / "corpus",
+    "probe-corpus/questions.json": DATA / "probe-corpus" / "corpus",
 }
 
 
