@@ -187,7 +187,10 @@ def _missing(evidence: Evidence) -> str:
         return asked_kind(evidence.query.text)
     if evidence.features.get("speaker_silent"):
         return f"quote from {speaker_in_words(evidence.query.text)}"
-    if evidence.features.get("name_withheld") and (slot := asked_slot(evidence.query.text)):
+    if evidence.features.get("name_withheld"):
+        slot = asked_slot(evidence.query.text)
+        if slot is None:
+            return asked_kind(evidence.query.text) or "name"  # "…an undisclosed sum": no amount
         head = slot[0]
         return f"name{'s' if head.endswith('s') and not head.endswith('ss') else ''} for the {head}"
     return ""

@@ -44,13 +44,13 @@ ASKS_DATELINE = re.compile(
 BYLINE_PLACE = re.compile(r"^[Bb]y\s+[A-Z][^,\n]*,\s*(?:in\s+)?[A-Z]")
 # A date: a month, weekday or season, a year or decade (911, 1850s, '90s), a century.
 DATE = re.compile(
-    rf"\b({_MONTHS}|{_DAYS}|{_SEASONS}|[0-9]{{3,4}}s?|'[0-9]0s|([0-9]{{1,2}}(st|nd|rd|th)?|{_ORDINALS})[\s-]+centur(y|ies))\b",
+    rf"\b({_MONTHS}|{_DAYS}|{_SEASONS}|(?<![\d,.])[0-9]{{3,4}}s?(?![,.]\d)|'[0-9]0s|([0-9]{{1,2}}(st|nd|rd|th)?|{_ORDINALS})[\s-]+centur(y|ies))\b",
     re.I,
 )
 # A count or measure; a bare year (1850, 2001, 1990s) is a date, not an answer to "how many".
 NUMBER = re.compile(rf"(?<![\d,.])(?!(1[89]|20)\d\d(?![\d%]|[,.]\d))\d|\b({_NUMBER_WORDS})\b", re.I)
 TIME_OF_DAY = re.compile(
-    r"\b\d{1,2}([:.]\d\d)?\s*(am|pm|a\.m\.|p\.m\.|gmt|utc|hours?)\b|\b(morning|afternoon|evening|night|noon|midnight|dawn|dusk|o['’]clock)\b",
+    r"\b\d{1,2}([:.]\d\d)?\s*((am|pm|gmt|utc|hours?)\b|[ap]\.m\.)|\b(morning|afternoon|evening|night|noon|midnight|dawn|dusk|o['’]clock)\b",
     re.I,
 )
 # An age: "23-year-old", "45 years old", "aged 45", "at the age of 45", "Reyes, 45,", "born in 1950".
@@ -62,7 +62,8 @@ AGE = re.compile(
 )
 # A distance: a number and a unit of length, or a span "across".
 DISTANCE = re.compile(
-    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an)[\s-]*(?:miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|ft|yards?|inches)\b",
+    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an)[\s-]*(?:miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|ft|yards?|inches|light[\s-]years?|parsecs?|"
+    r"astronomical units?)\b",
     re.I,
 )
 MONEY = re.compile(rf"[$€£¥₽]|\b({_MONEY_WORDS})\b", re.I)
@@ -89,13 +90,19 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
         re.compile(
             r"^(when (did|was|were|is|are|will|would|has|have|had|does|do)\b|(in |on |at |during )?(what|which) "
             r"((is|was|were|are) the )?((exact|precise|specific|calendar|same) )?"
-            r"(year|day|date|month|week ?day|time(?! of (the )?day)|century|decade|season)s?\b)",
+            r"(year|day|date|month|week ?day|time(?! of (the )?day)(?!\s+(will|did|does|do)\b)|century|decade|"
+            r"season)s?\b)",
             re.I,
         ),
         DATE,
         "date",
     ),
-    (re.compile(r"\btime of (the )?day\b", re.I), TIME_OF_DAY, "time of day"),
+    # "What time will the rally start?" asks for a clock time, not the day.
+    (
+        re.compile(r"\btime of (the )?day\b|^(at )?what time (will|did|does|do)\b", re.I),
+        TIME_OF_DAY,
+        "time of day",
+    ),
     # "How old is X?" is not answered by any number ("for twenty-two years", "22 new officers"): by an age.
     (re.compile(r"^how old\b|\b(at )?what age\b", re.I), AGE, "age"),
     (re.compile(r"^how far\b", re.I), DISTANCE, "distance"),
@@ -309,10 +316,26 @@ def type_match(
     text: str, cues: Iterable[re.Pattern[str]], who: bool, words: Collection[str], category: str = ""
 ) -> float:
     """1.0 when ``text`` holds the kind of answer asked for; 0.5 for a weaker 'who' match."""
-    score = 1.0 if any(p.search(text) for p in cues) else 0.0
+    score = 1.0 if any(_fresh_match(p, text, words) for p in cues) else 0.0
     if who:
         score = max(score, name_score(text, words, category))
     return score
+
+
+def _fresh_match(pattern: re.Pattern[str], text: str, words: Collection[str]) -> bool:
+    """``pattern`` matches ``text`` somewhere other than in the question's own words: "on Saturday" is no
+    answer to "What time will the rally start on Saturday?", nor "LHS 2290 c" a year for "In what year
+    was LHS 2290 c discovered?". A match is read as the whole whitespace-delimited word it falls in."""
+    for match in pattern.finditer(text):
+        start, end = match.start(), match.end()
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        tokens = [t for t in _WORD.findall(text[start:end].casefold()) if len(t) > 1 or t.isdigit()]
+        if not tokens or not all(t in words for t in tokens):
+            return True
+    return False
 
 
 def stem_prefix(token: str) -> str | None:
@@ -646,6 +669,8 @@ _NAME_OF = re.compile(
     re.I,
 )
 _QUOTE_OPENERS = frozenset('“"(')
+# Modifiers that tell nothing apart: "a different instrument" names no instrument.
+_VAGUE = frozenset(("different", "other", "another", "similar", "same", "new", "certain", "particular", "second", "unnamed"))
 _SLOT_TOKEN = re.compile(r"[\w’'.-]+|[“\"(]")
 _INDEFINITE = frozenset(("a", "an", "another", "some"))
 _DETERMINERS = _INDEFINITE | frozenset(
@@ -662,18 +687,40 @@ _NAMED_AFTER = re.compile(r"(?:such as|including|like|called|named|known|dubbed|
 
 
 @functools.lru_cache(maxsize=256)
-def asked_slot(question: str) -> tuple[str, tuple[str, ...]] | None:
+def asked_slot(question: str) -> tuple[str, tuple[str, ...], bool] | None:
     """What a name question asks to be named, and the question's words for it: ``("base", ("Russian",
     "intelligence"))`` for "What was the name of the Russian intelligence base…?", ``("club",
-    ("London",))`` for "Which London club bought…?"; None for other questions."""
+    ("London",))`` for "Which London club bought…?", and whether the question says "name" (a description
+    such as "the fishing treaty" answers "Which treaty…?", not "What was the name of the treaty?");
+    None for other questions."""
     match = _NAME_OF.match(question)
     if match:
-        return match.group("head").casefold(), tuple(match.group("modifiers").split())
+        return match.group("head").casefold(), tuple(match.group("modifiers").split()), True
     match = _ENTITY.match(question)
-    if match is None:
-        return None
-    lead = question[match.start() : match.start("category")].split()
-    return match.group("category").casefold(), tuple(w for w in lead if w.casefold() not in _ENTITY_LEAD)
+    if match is not None:
+        lead = question[match.start() : match.start("category")].split()
+        return match.group("category").casefold(), tuple(w for w in lead if w.casefold() not in _ENTITY_LEAD), False
+    match = _WHICH.match(question)
+    if match is not None and match.group("head").casefold().rstrip("s") not in _TYPE_WORDS:
+        return match.group("head").casefold(), tuple(match.group("modifiers").split()), False
+    return None
+
+
+# "Which year…", "which number…" ask for a date or a number (``ANSWER_TYPES``), not a name.
+_TYPE_WORDS = frozenset((
+    "year", "day", "date", "month", "week", "weekday", "time", "century", "decade", "season", "hour", "period", "era",
+    "number", "amount", "percentage", "share", "proportion", "size", "price", "sum",
+))  # fmt: skip
+# "Which rival delivery platform settled…?", "In which two districts was counting delayed?": any
+# "which" noun phrase up to its verb (an auxiliary, a past tense, or a common news verb).
+_WHICH = re.compile(
+    r"^(?:(?:in|from|by|for|to|with|at|on|of|into|between)\s+)?which\s+"
+    r"(?P<modifiers>(?:(?!(?:by|of|in|on|at|for|from|with|to|and|or)\b)[\w'’-]+\s+){0,3}?)(?P<head>[\w-]+)\s+"
+    r"(?=(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|should|may|might|must|[\w-]+ed|sent|won|"
+    r"took|made|gave|got|held|led|left|paid|sold|bought|brought|built|became|began|came|went|told|said|wrote|ran|"
+    r"rose|fell|met|kept|lost|found|saw|chose|drew|grew|knew|spent|hit|put|set|cut)\b)",
+    re.I,
+)
 
 
 _ENTITY_LEAD = frozenset(("which", "what", "in", "from", "by", "for", "to", "with"))
@@ -683,41 +730,101 @@ def _plural(word: str) -> bool:
     return word.endswith("s") and not word.endswith("ss")
 
 
-def withholds_name(question: str, text: str) -> bool:
-    """``text`` refers to the thing a name question asks about without naming it: "to a London rival"
-    for "Which London club bought Holloway?", "the Russian military intelligence base in Cuba" for
-    "What was the name of the Russian intelligence base in Cuba?", "Russian companies would help…" for
-    "Which Russian companies will modernise…?". Such a sentence says the articles do not name it.
+# The article says it holds the asked detail back: a name ("an unnamed official", "speaking on
+# condition of anonymity") or an amount ("for an undisclosed sum", "terms were not disclosed").
+_NAME_WITHHELD = re.compile(
+    r"\b(?:unnamed|unidentified|anonymity|anonymous(?:ly)?|asked not to be (?:named|identified)|"
+    r"(?:declined|refused) to (?:be )?(?:name|named|identify|identified)|(?:did|would) not (?:name|identify)|"
+    r"(?:has|have|had)? ?not (?:yet )?been (?:named|identified)|not authori[sz]ed to (?:speak|comment))\b",
+    re.I,
+)
+_AMOUNT_WITHHELD = re.compile(
+    r"\b(?:undisclosed|unspecified|unknown) (?:sum|amount|fee|price|figure|fine|payment|settlement|number)|"
+    r"(?:did|would) not (?:disclose|reveal|say how much|say how many)|(?:declined|refused) to (?:disclose|reveal)|"
+    r"(?:were|was|has|have) not (?:been )?(?:disclosed|revealed|made public)\b",
+    re.I,
+)
 
-    It names it when a new capitalised word or a quotation stands within a few words of the mention
-    ("the Boston-based company Veridian Therapeutics", "the Taxpayers Alliance, a group…"), when the
-    mention is a predicate ("…became a leader of the Swiss Reformation") or is followed by "such as",
-    "called"…; a mention of the other number ("several facilities" for "the facility") or a bare role
-    ("elevated to count of Apulia") is no mention."""
+
+def withheld_mention(question: str, text: str) -> str:
+    """How ``text`` holds back what a name or amount question asks for: ``"said"`` when it says so ("an
+    unnamed official", "speaking on condition of anonymity", "for an undisclosed sum"), ``"indefinite"``
+    or ``"definite"`` for a mention without a name (:func:`slot_mention`), ``""`` when it does not."""
+    if _NAME_WITHHELD.search(question) or _AMOUNT_WITHHELD.search(question):
+        return ""
+    words = question_words(question)
+    # "…an unnamed source said" beside a new name does not hold that name back.
+    asks_a_name = asked_slot(question) is not None or asks_who(question)
+    if asks_a_name and _NAME_WITHHELD.search(text) and name_score(text, words, asked_category(question)) < 0.5:
+        return "said"
+    if _ASKS_AMOUNT.match(question) and _AMOUNT_WITHHELD.search(text):
+        return "said"
+    mention = slot_mention(question, text)
+    return mention if mention in ("indefinite", "definite") else ""
+
+
+_ASKS_AMOUNT = re.compile(r"^how (?:much|many)\b|^(?:what|at what) (?:is |was )?(?:the )?(?:amount|sum|price|cost|fee|value|number)\b", re.I)
+
+
+def names_slot(question: str, text: str) -> bool:
+    """``text`` names the thing a name question asks about beside a mention of it that keeps one of the
+    question's words for it, if it has any (a named "club" is no "London club")."""
+    return slot_mention(question, text, same_thing=True) == "named"
+
+
+def _opens_sentence(text: str, position: int) -> bool:
+    return position == 0 or text[:position].rstrip()[-1:] in _SENTENCE_END
+
+
+def slot_mention(question: str, text: str, *, same_thing: bool = False) -> str:
+    """How ``text`` refers to the thing a name question asks about: without naming it, ``"indefinite"`` ("to
+    a London rival" for "Which London club bought Holloway?", "Russian companies would help…" for "Which
+    Russian companies will modernise…?") or ``"definite"`` ("the Russian military intelligence base in
+    Cuba" for "What was the name of the Russian intelligence base in Cuba?": the name may stand earlier
+    in the article); ``"named"`` with a name beside the mention; ``""`` without a mention (or for
+    other questions).
+
+    A name is beside it when a new capitalised word or a quotation stands within a few words of the
+    mention ("the Boston-based company Veridian Therapeutics", "the Taxpayers Alliance, a group…"), when
+    the mention is a predicate ("…became a leader of the Swiss Reformation": its subject is the name)
+    or is followed by "such as", "called", "known as"…. A mention of the other number ("several
+    facilities" for "the facility") or a bare role ("elevated to count of Apulia") is no mention, nor
+    is a bare plural that adds a word of its own ("national courts" for "Which courts…?" may be the
+    answer)."""
     slot = asked_slot(question)
     if slot is None:
-        return False
-    head, modifiers = slot
+        return ""
+    head, modifiers, name_asked = slot
     words = question_words(question)
     stems = word_stems(words)
     tokens = [(m.group(0), m.start()) for m in _SLOT_TOKEN.finditer(text)]
     lowered = [t.casefold().rstrip(".") for t, _ in tokens]
-    # "a London rival", "a club in Saudi Arabia": an indefinite mention that keeps the question's
-    # capitalised modifiers (or the asked noun itself) holds back which one it is.
-    named_modifiers = {m.casefold() for m in modifiers if m[:1].isupper()}
-    modifier_stems = word_stems(named_modifiers)
-    for i, word in enumerate(lowered):
-        if word in _INDEFINITE and any(
-            matches(w, named_modifiers, modifier_stems) for w in lowered[i + 1 : i + 4]
-        ):
-            return True
     head_stem = stem_prefix(head) or head
     mentions = [
         i
         for i, word in enumerate(lowered)
         if word.startswith(head_stem) and len(word) <= len(head) + 3 and _plural(word) == _plural(head)
     ]
-    referred = False
+    # "a London rival", "a club in Saudi Arabia": an indefinite mention that keeps the question's
+    # capitalised modifiers holds back which one it is.
+    named_modifiers = {m.casefold() for m in modifiers if m[:1].isupper()}
+    modifier_stems = word_stems(named_modifiers)
+    for i, word in enumerate(lowered):
+        if word in _INDEFINITE and any(matches(w, named_modifiers, modifier_stems) for w in lowered[i + 1 : i + 4]):
+            # …unless a name follows it ("a Belgian footballer, Jean-Marc Bosman,"; not "…near the
+            # Cuban capital": a capitalised word before a lowercase one is an adjective).
+            after = tokens[i + 2 : i + 8]
+            if not any(
+                token[:1].isupper()
+                and not matches(token.casefold().strip(".’'"), words, stems)
+                and token.casefold().strip(".’'") not in _NOT_NAMES
+                and not (k + 1 < len(after) and after[k + 1][0][:1].islower())
+                for k, (token, _) in enumerate(after)
+            ):
+                return "indefinite"
+    wanted = {m.casefold() for m in modifiers if m.casefold() not in STOPWORDS}
+    wanted_stems = word_stems(wanted)
+    referred = ""
     for i in mentions:
         start = i
         while (
@@ -727,24 +834,44 @@ def withholds_name(question: str, text: str) -> bool:
             and (tokens[start - 1][0].islower() or matches(lowered[start - 1], words, stems))
         ):
             start -= 1
+        if same_thing and wanted and not any(matches(w, wanted, wanted_stems) for w in lowered[max(0, i - 5) : i + 4]):
+            continue
+        # "The club sold Holloway…" is not the "London club" asked about: a mention keeps a question word.
+        if not same_thing and wanted and not any(matches(w, wanted, wanted_stems) for w in lowered[start:i]):
+            continue
+        if tokens[i][0][:1].isupper() and not _opens_sentence(text, tokens[i][1]):
+            return "named"  # inside a name: "the Fourth District Court of Appeal"
         determiner = lowered[start - 1] if start > 0 else ""
-        if determiner not in _DETERMINERS and not _plural(head):
-            continue  # a bare singular is a role, not a reference
+        # "the fishing treaty" answers "Which treaty…?" (a word of its own); it names nothing when a name is asked.
+        own_words = [w for w in lowered[start:i] if w not in _VAGUE and not matches(w, words, stems)]
+        if not name_asked and own_words:
+            continue
+        if determiner not in _DETERMINERS:
+            if not _plural(head):
+                continue  # a bare singular is a role, not a reference
+            # A bare plural with a word of its own ("All actions…", "Japanese imports…", "national
+            # courts") may be the answer itself.
+            if determiner not in ("", *_NP_STOP) or not all(matches(w, words, stems) for w in lowered[start:i]):
+                continue
         if _PREDICATE.search(" ".join(lowered[max(0, start - 3) : start])):
-            return False
+            return "named"
         if _NAMED_AFTER.match(" ".join(lowered[i + 1 : i + 4])):
-            return False
-        referred = True
-        for token, position in tokens[max(0, start - 4) : start] + tokens[start:i] + tokens[i + 1 : i + 4]:
+            return "named"
+        kind = "definite" if determiner in _DETERMINERS and determiner not in _INDEFINITE else "indefinite"
+        referred = referred if referred == "indefinite" else kind
+        line_start = text.rfind("\n", 0, tokens[i][1]) + 1
+        line_end = (text.find("\n", tokens[i][1]) + 1 or len(text) + 1) - 1
+        window = tokens[max(0, start - 4) : start] + tokens[start:i] + tokens[i + 1 : i + 4]
+        for token, position in [t for t in window if line_start <= t[1] < line_end]:
             if token in _QUOTE_OPENERS:
-                return False
+                return "named"
             word = token.casefold().strip(".’'")
-            opens_sentence = position == 0 or text[:position].rstrip()[-1:] in _SENTENCE_END
+            # A sentence's first word is capitalised anyway: there only a word that is no common opener counts.
             if (
                 token[:1].isupper()
                 and word not in _NOT_NAMES
                 and not matches(word, words, stems)
-                and not opens_sentence
+                and not (word in _OPENERS and _opens_sentence(text, position))
             ):
-                return False
+                return "named"
     return referred

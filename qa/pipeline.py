@@ -645,8 +645,8 @@ def decision_features(
             ft.asks_for_words(query.text) and not any(c.speaking or c.voiced_nearby for c in candidates)
         ),
         # "Which London club bought Holloway?" answered by "…sold Holloway to a London rival": the
-        # best quote refers to the asked thing without naming it (features.withholds_name).
-        "name_withheld": float(best is not None and ft.withholds_name(query.text, best.text)),
+        # best quote refers to the asked thing without naming it (features.withheld_mention).
+        "name_withheld": float(_withheld(query.text, best, candidates)),
         "score": best.score if best else 0.0,
         "dense": best.dense if best else 0.0,
         "coverage": best.coverage if best else 0.0,
@@ -661,6 +661,19 @@ def decision_features(
         # answers usually has one sentence that fits; an off-corpus one finds many alike.
         "dense_peak": (hits[0][2] - float(np.mean([h[2] for h in hits[1:10]]))) if len(hits) > 1 else 0.0,
     }
+
+
+def _withheld(question: str, best: Candidate | None, candidates: Sequence[Candidate]) -> bool:
+    """The best quote holds back what is asked (``features.withheld_mention``). A definite mention may
+    stand for a name given elsewhere in its article ("the planet" for "…a rocky planet known as LHS 2290
+    c"), so it holds the name back only if no candidate from that article names it; an indefinite one
+    ("a rival delivery platform") introduces something the article has not named."""
+    if best is None:
+        return False
+    kind = ft.withheld_mention(question, best.text)
+    if kind == "definite":
+        return not any(c.doc_id == best.doc_id and ft.names_slot(question, c.text) for c in candidates)
+    return bool(kind)
 
 
 def _in_corpus(token: str, lexical: LexicalIndex) -> bool:

@@ -16,6 +16,7 @@ from qa.errors import QuoteIntegrityError
 from qa.features import (
     PRONOUN_SPEAKER,
     asked_kind,
+    asked_slot,
     asked_speaker,
     asks_for_words,
     asks_name,
@@ -37,7 +38,7 @@ from qa.features import (
     type_cues,
     type_match,
     unattributed_quotation,
-    withholds_name,
+    withheld_mention,
 )
 from qa.lexical import LexicalIndex, tokenize
 from qa.records import Quote
@@ -917,7 +918,7 @@ def test_a_reason_answers_why_and_a_quoted_word_answers_what_word() -> None:
 def test_a_quote_that_mentions_the_asked_thing_without_naming_it_withholds_the_name(
     question: str, text: str
 ) -> None:
-    assert withholds_name(question, text)
+    assert withheld_mention(question, text)
 
 
 @pytest.mark.parametrize(
@@ -959,7 +960,7 @@ def test_a_quote_that_mentions_the_asked_thing_without_naming_it_withholds_the_n
     ],
 )
 def test_a_named_or_unmentioned_thing_is_not_withheld(question: str, text: str) -> None:
-    assert not withholds_name(question, text)
+    assert not withheld_mention(question, text)
 
 
 def test_an_article_that_withholds_the_asked_name_is_no_answer() -> None:
@@ -993,3 +994,79 @@ def test_the_speech_verb_says_whose_words_not_what_they_are_about() -> None:
     # "described" earns nothing: both see only "claims" of the question's words.
     assert described.coverage == pytest.approx(plain.coverage)
     assert candidate(text, question, "Lavrov said").score > described.score
+
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "kind"),
+    [
+        # any "which" noun phrase, up to its verb
+        ("Which rival delivery platform settled a similar lawsuit?", "A rival delivery platform settled a similar case.", "indefinite"),
+        ("In which two districts was the counting delayed?", "Counting was delayed in two districts after a power cut.", "indefinite"),
+        ("Which insurers have stopped writing policies?", "The fires pushed some insurers to stop writing policies.", "indefinite"),
+        # the article says it holds the name or the amount back
+        ("Who were the two officials who said Veit would resign?", "Two senior officials, speaking on condition of anonymity, said so.", "said"),
+        ("How much did the platform pay to settle?", "It settled last year for an undisclosed sum.", "said"),
+        ("Which party leads the government?", "The government, led by a party allied with the Civic Alliance, spoke.", "indefinite"),
+    ],
+)
+def test_what_a_quote_holds_back(question: str, text: str, kind: str) -> None:
+    assert withheld_mention(question, text) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        # a bare plural with a word of its own is the answer ("All actions", "Japanese imports")
+        ("Which actions can be subject to judicial review?", "All actions can be subject to judicial review."),
+        ("Which country's imports became the market leaders?", "Japanese imports became the market leaders."),
+        # a name after an indefinite mention; "unnamed" about someone else beside a new name
+        ("Which Belgian footballer claimed he could transfer?", "In 1995 a Belgian footballer, Jean-Marc Bosman, claimed so."),
+        ("Which newspaper confirmed the report?", "The Miami Herald confirmed it, citing a source who asked for anonymity."),
+        # the question itself says so
+        ("Who is the unnamed official?", "An unnamed official said the talks had failed."),
+        # a description answers "which…?" (not "what was the name of…?")
+        ("Which treaty did Norway sign with Iceland?", "Norway signed the fishing treaty with Iceland."),
+    ],
+)
+def test_what_a_quote_does_not_hold_back(question: str, text: str) -> None:
+    assert not withheld_mention(question, text)
+
+
+def test_which_questions_ask_for_the_noun_before_their_verb() -> None:
+    assert asked_slot("Which rival delivery platform settled a lawsuit?") == ("platform", ("rival", "delivery"), False)
+    assert asked_slot("In which three countries did it face strikes?") == ("countries", ("three",), False)
+    assert asked_slot("What was the name of the Russian base in Cuba?") == ("base", ("Russian",), True)
+    # a date or a number is asked for by its type, not as a name; a prepositional phrase is no noun phrase
+    assert asked_slot("Which year did the treaty take effect?") is None
+    assert asked_slot("Which shirt number will Moreira wear?") is None
+    assert asked_slot("Which actions by EU institutions can be reviewed?") is None
+
+
+def test_a_definite_mention_named_elsewhere_in_its_article_holds_nothing_back() -> None:
+    text = (
+        "Water found on a distant world\n"
+        "Astronomers found water vapour in the atmosphere of the planet, the team said on Wednesday.\n"
+        "The planet, known as LHS 2290 c, is about 1.3 times the width of Earth.\n"
+    )
+    question = "What is the name of the planet where water vapour was found?"
+    evidence = engine(FakeReader({"a.txt": text})).evidence(question)
+    assert withheld_mention(question, evidence.candidates[0].text) in ("definite", "")
+    assert evidence.features["name_withheld"] == 0.0
+    unnamed = text.replace("The planet, known as LHS 2290 c, is", "The planet is")
+    assert engine(FakeReader({"a.txt": unnamed})).evidence(question).features["name_withheld"] == 1.0
+
+
+def test_the_questions_own_words_are_no_answer_type() -> None:
+    rally = "What time will the drivers' rally start on Saturday?"
+    assert asked_kind(rally) == "time of day"
+    assert type_match("They will hold a rally on Saturday.", type_cues(rally), False, question_words(rally)) == 0.0
+    assert type_match("The rally starts at 10 a.m. on Saturday.", type_cues(rally), False, question_words(rally)) == 1.0
+    found = "In what year was LHS 2290 c discovered?"
+    assert type_match("LHS 2290 c is a priority target.", type_cues(found), False, question_words(found)) == 0.0
+    assert type_match("LHS 2290 c was found in 2019.", type_cues(found), False, question_words(found)) == 1.0
+    # a number with a thousands separator is no year; light years are a distance
+    when = type_cues("When was crimson adopted?")
+    assert type_match("Harvard's 2,400 professors teach 7,200 students.", when, False, set()) == 0.0
+    far = type_cues("How far is the star from Earth?")
+    assert type_match("The star lies 41 light years from Earth.", far, False, set()) == 1.0
