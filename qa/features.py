@@ -108,7 +108,8 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
     (re.compile(r"^how far\b", re.I), DISTANCE, "distance"),
     (
         re.compile(
-            r"^(how (many|much(?! (money|funding|aid|investment|cash))|long|big|large|tall|high|often)|what (percentage|number|amount|share|proportion))\b",
+            r"^(how (many|much(?! ([\w-]+ )?(money|funding|aid|investment|cash))|long|big|large|tall|high|often)|"
+            r"what (percentage|number|amount|share|proportion))\b",
             re.I,
         ),
         NUMBER,
@@ -117,7 +118,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
     # Money, not just any number: "how much money", "what did it cost", "at what price".
     (
         re.compile(
-            r"^(how much (money|funding|aid|investment|cash)|how much\b.*\b(cost|pay|paid|spend|spent|worth)|"
+            r"^(how much ([\w-]+ )?(money|funding|aid|investment|cash)|how much\b.*\b(cost|pay|paid|spend|spent|worth)|"
             r"(what|at what) (is |was |were |are )?(the )?(cost|price|value|budget)\b)",
             re.I,
         ),
@@ -665,14 +666,14 @@ def overlap(a: Collection[str], b: Collection[str]) -> float:
 _NAME_OF = re.compile(
     r"^(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?(?:name|names|title)\s+of\s+(?:the\s+|a\s+|an\s+)?"
     r"(?P<modifiers>(?:[\w'’-]+\s+){0,4}?)(?P<head>[\w-]+)"
-    r"(?=\s+(?:in|on|of|at|near|that|which|who|whom|for|from|with|by|the|used|where|did|does)\b|\s*[?.!]|$)",
+    r"(?=\s+(?:in|on|of|at|near|that|which|who|whom|for|from|with|by|to|the|used|where|did|does)\b|\s*[?.!]|$)",
     re.I,
 )
 _QUOTE_OPENERS = frozenset('“"(')
 # Modifiers that tell nothing apart: "a different instrument" names no instrument.
 _VAGUE = frozenset(("different", "other", "another", "similar", "same", "new", "certain", "particular", "second", "unnamed"))
 _SLOT_TOKEN = re.compile(r"[\w’'.-]+|[“\"(]")
-_INDEFINITE = frozenset(("a", "an", "another", "some"))
+_INDEFINITE = frozenset(("a", "an", "another", "some", "one"))
 _DETERMINERS = _INDEFINITE | frozenset(
     ("the", "its", "their", "his", "her", "this", "that", "these", "those", "our")
 )
@@ -766,17 +767,18 @@ def withheld_mention(question: str, text: str) -> str:
 _ASKS_AMOUNT = re.compile(r"^how (?:much|many)\b|^(?:what|at what) (?:is |was )?(?:the )?(?:amount|sum|price|cost|fee|value|number)\b", re.I)
 
 
-def names_slot(question: str, text: str) -> bool:
+def names_slot(question: str, text: str, *, anaphoric: bool = False) -> bool:
     """``text`` names the thing a name question asks about beside a mention of it that keeps one of the
-    question's words for it, if it has any (a named "club" is no "London club")."""
-    return slot_mention(question, text, same_thing=True) == "named"
+    question's words for it, if it has any (a named "club" is no "London club"); ``anaphoric``: only a
+    mention that takes up an earlier one ("The planet, known as…", not "his party")."""
+    return slot_mention(question, text, same_thing=True, anaphoric=anaphoric) == "named"
 
 
 def _opens_sentence(text: str, position: int) -> bool:
     return position == 0 or text[:position].rstrip()[-1:] in _SENTENCE_END
 
 
-def slot_mention(question: str, text: str, *, same_thing: bool = False) -> str:
+def slot_mention(question: str, text: str, *, same_thing: bool = False, anaphoric: bool = False) -> str:
     """How ``text`` refers to the thing a name question asks about: without naming it, ``"indefinite"`` ("to
     a London rival" for "Which London club bought Holloway?", "Russian companies would help…" for "Which
     Russian companies will modernise…?") or ``"definite"`` ("the Russian military intelligence base in
@@ -839,9 +841,11 @@ def slot_mention(question: str, text: str, *, same_thing: bool = False) -> str:
         # "The club sold Holloway…" is not the "London club" asked about: a mention keeps a question word.
         if not same_thing and wanted and not any(matches(w, wanted, wanted_stems) for w in lowered[start:i]):
             continue
+        determiner = lowered[start - 1] if start > 0 else ""
+        if anaphoric and (determiner not in ("the", "this", "that") or tokens[i][0][:1].isupper()):
+            continue
         if tokens[i][0][:1].isupper() and not _opens_sentence(text, tokens[i][1]):
             return "named"  # inside a name: "the Fourth District Court of Appeal"
-        determiner = lowered[start - 1] if start > 0 else ""
         # "the fishing treaty" answers "Which treaty…?" (a word of its own); it names nothing when a name is asked.
         own_words = [w for w in lowered[start:i] if w not in _VAGUE and not matches(w, words, stems)]
         if not name_asked and own_words:
@@ -861,7 +865,10 @@ def slot_mention(question: str, text: str, *, same_thing: bool = False) -> str:
         referred = referred if referred == "indefinite" else kind
         line_start = text.rfind("\n", 0, tokens[i][1]) + 1
         line_end = (text.find("\n", tokens[i][1]) + 1 or len(text) + 1) - 1
-        window = tokens[max(0, start - 4) : start] + tokens[start:i] + tokens[i + 1 : i + 4]
+        before = tokens[max(0, start - 4) : start]
+        # "…the James Webb Space Telescope and a ground-based spectrograph": a name before "and" is another thing.
+        cut = max((k + 1 for k, (t, _) in enumerate(before) if t.casefold() in ("and", "or")), default=0)
+        window = before[cut:] + tokens[start:i] + tokens[i + 1 : i + 4]
         for token, position in [t for t in window if line_start <= t[1] < line_end]:
             if token in _QUOTE_OPENERS:
                 return "named"

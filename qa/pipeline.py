@@ -663,6 +663,34 @@ def decision_features(
     }
 
 
+def prefer_named(query: Query, candidates: list[Candidate]) -> list[Candidate]:
+    """When the best candidate mentions the asked-for thing without naming it and a candidate of the
+    same article names it ("A state appeals court ruled…" | "The Fourth District Court of Appeal…",
+    "…a rocky planet…" | "The planet, known as LHS 2290 c, …"), the naming one goes first: news
+    introduces a thing before it names it. An indefinite mention looks only at what follows it."""
+    if not candidates:
+        return candidates
+    best = candidates[0]
+    kind = ft.withheld_mention(query.text, best.text)
+    if kind not in ("definite", "indefinite"):
+        return candidates
+    for i, c in enumerate(candidates[1:], 1):
+        if c.doc_id != best.doc_id or overlaps(c, best):
+            continue
+        if kind == "indefinite" and not 0 <= c.start - best.end <= NAMED_AFTER_CHARS:
+            continue
+        if ft.names_slot(query.text, c.text, anaphoric=kind == "indefinite"):
+            # The mention's evidence is the name's: together they answer, so the name carries both.
+            named = replace(c, score=best.score, dense=max(c.dense, best.dense), coverage=max(c.coverage, best.coverage))
+            return [named, *candidates[:i], *candidates[i + 1 :]]
+    return candidates
+
+
+# How far after an indefinite mention ("A state appeals court ruled…") the article may name it: about
+# a paragraph.
+NAMED_AFTER_CHARS = 600
+
+
 def _withheld(question: str, best: Candidate | None, candidates: Sequence[Candidate]) -> bool:
     """The best quote holds back what is asked (``features.withheld_mention``). A definite mention may
     stand for a name given elsewhere in its article ("the planet" for "…a rocky planet known as LHS 2290

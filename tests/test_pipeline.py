@@ -1008,6 +1008,14 @@ def test_the_speech_verb_says_whose_words_not_what_they_are_about() -> None:
         ("Who were the two officials who said Veit would resign?", "Two senior officials, speaking on condition of anonymity, said so.", "said"),
         ("How much did the platform pay to settle?", "It settled last year for an undisclosed sum.", "said"),
         ("Which party leads the government?", "The government, led by a party allied with the Civic Alliance, spoke.", "indefinite"),
+        ("What is the name of the resident who burned his hands?", "One resident suffered burns to his hands.", "indefinite"),
+        ("What is the name of the proposed mission to image planets?", "They plan a proposed mission to image planets.", "indefinite"),
+        # a name before "and" is another thing
+        (
+            "What is the name of the spectrograph in Chile used in the study?",
+            "It used the James Webb Space Telescope and a spectrograph in Chile.",
+            "indefinite",
+        ),
     ],
 )
 def test_what_a_quote_holds_back(question: str, text: str, kind: str) -> None:
@@ -1070,3 +1078,22 @@ def test_the_questions_own_words_are_no_answer_type() -> None:
     assert type_match("Harvard's 2,400 professors teach 7,200 students.", when, False, set()) == 0.0
     far = type_cues("How far is the star from Earth?")
     assert type_match("The star lies 41 light years from Earth.", far, False, set()) == 1.0
+
+
+
+def test_a_thing_introduced_unnamed_and_named_next_is_quoted_where_it_is_named() -> None:
+    text = (
+        "Water found on a distant world\n"
+        "Astronomers said they had detected water vapour in the atmosphere of a rocky planet 41 light years away.\n"
+        "The planet, known as LHS 2290 c, is about 1.3 times the width of Earth.\n"
+    )
+    question = "What is the name of the planet where water vapour was found?"
+    answer = engine(FakeReader({"a.txt": text})).answer(question)
+    assert not answer.abstained and "LHS 2290 c" in answer.quotes[0].text
+    # "his party" takes up no earlier mention: a named party elsewhere does not stand in for "a party".
+    party = (
+        "Election\n"
+        "The national government, led by a party allied with the Civic Alliance, played down the result.\n"
+        "Adamek said his party, Social Labour, was ready to talk.\n"
+    )
+    assert engine(FakeReader({"a.txt": party})).answer("Which party leads the national government?").abstained
