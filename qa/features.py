@@ -824,7 +824,10 @@ def slot_mention(question: str, text: str, *, same_thing: bool = False, anaphori
                 for k, (token, _) in enumerate(after)
             ):
                 return "indefinite"
-    wanted = {m.casefold() for m in modifiers if m.casefold() not in STOPWORDS}
+    # The question's words that pick the thing out ("London" club); "other two" picks out nothing.
+    wanted = {
+        m.casefold() for m in modifiers if m.casefold() not in STOPWORDS | _VAGUE and not NUMBER.fullmatch(m.casefold())
+    }
     wanted_stems = word_stems(wanted)
     referred = ""
     for i in mentions:

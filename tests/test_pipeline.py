@@ -1009,6 +1009,12 @@ def test_the_speech_verb_says_whose_words_not_what_they_are_about() -> None:
         ("How much did the platform pay to settle?", "It settled last year for an undisclosed sum.", "said"),
         ("Which party leads the government?", "The government, led by a party allied with the Civic Alliance, spoke.", "indefinite"),
         ("What is the name of the resident who burned his hands?", "One resident suffered burns to his hands.", "indefinite"),
+        # "the other two" picks out nothing a mention must repeat
+        (
+            "What are the names of the other two councillors who voted against?",
+            "The three councillors who voted against the plan argued that it would hurt homeowners.",
+            "definite",
+        ),
         ("What is the name of the proposed mission to image planets?", "They plan a proposed mission to image planets.", "indefinite"),
         # a name before "and" is another thing
         (
