@@ -750,7 +750,8 @@ _AMOUNT_WITHHELD = re.compile(
 def withheld_mention(question: str, text: str) -> str:
     """How ``text`` holds back what a name or amount question asks for: ``"said"`` when it says so ("an
     unnamed official", "speaking on condition of anonymity", "for an undisclosed sum"), ``"indefinite"``
-    or ``"definite"`` for a mention without a name (:func:`slot_mention`), ``""`` when it does not."""
+    or ``"definite"`` for a mention without a name, ``"other"`` for another of its kind
+    (:func:`slot_mention`), ``""`` when it does not."""
     if _NAME_WITHHELD.search(question) or _AMOUNT_WITHHELD.search(question):
         return ""
     words = question_words(question)
@@ -761,7 +762,7 @@ def withheld_mention(question: str, text: str) -> str:
     if _ASKS_AMOUNT.match(question) and _AMOUNT_WITHHELD.search(text):
         return "said"
     mention = slot_mention(question, text)
-    return mention if mention in ("indefinite", "definite") else ""
+    return mention if mention in ("indefinite", "definite", "other") else ""
 
 
 _ASKS_AMOUNT = re.compile(r"^how (?:much|many)\b|^(?:what|at what) (?:is |was )?(?:the )?(?:amount|sum|price|cost|fee|value|number)\b", re.I)
@@ -774,6 +775,23 @@ def names_slot(question: str, text: str, *, anaphoric: bool = False) -> bool:
     return slot_mention(question, text, same_thing=True, anaphoric=anaphoric) == "named"
 
 
+def _another_of_its_kind(
+    tokens: list[tuple[str, int]], i: int, words: Collection[str], stems: Collection[str], text: str
+) -> bool:
+    """A capitalised word of its own modifies the mention at ``i`` ("a Swedish club") and no new name
+    follows it: another one of its kind than the question's."""
+    k = i - 1
+    while k >= 0 and i - k <= 3 and tokens[k][0].casefold() not in _NP_STOP and "\n" not in text[tokens[k][1] : tokens[i][1]]:
+        token = tokens[k][0]
+        if token[:1].isupper() and not matches(token.casefold(), words, stems) and not _opens_sentence(text, tokens[k][1]):
+            return not any(
+                t[:1].isupper() and not matches(t.casefold().strip(".’'"), words, stems) and t.casefold().strip(".’'") not in _NOT_NAMES
+                for t, _ in tokens[i + 1 : i + 4]
+            )
+        k -= 1
+    return False
+
+
 def _opens_sentence(text: str, position: int) -> bool:
     return position == 0 or text[:position].rstrip()[-1:] in _SENTENCE_END
 
@@ -783,8 +801,9 @@ def slot_mention(question: str, text: str, *, same_thing: bool = False, anaphori
     a London rival" for "Which London club bought Holloway?", "Russian companies would help…" for "Which
     Russian companies will modernise…?") or ``"definite"`` ("the Russian military intelligence base in
     Cuba" for "What was the name of the Russian intelligence base in Cuba?": the name may stand earlier
-    in the article); ``"named"`` with a name beside the mention; ``""`` without a mention (or for
-    other questions).
+    in the article); ``"other"`` when it mentions only another of its kind ("a Swedish club" for
+    "Which Italian club…?"); ``"named"`` with a name beside the mention; ``""`` without a mention (or
+    for other questions).
 
     A name is beside it when a new capitalised word or a quotation stands within a few words of the
     mention ("the Boston-based company Veridian Therapeutics", "the Taxpayers Alliance, a group…"), when
@@ -830,6 +849,7 @@ def slot_mention(question: str, text: str, *, same_thing: bool = False, anaphori
     }
     wanted_stems = word_stems(wanted)
     referred = ""
+    other = False
     for i in mentions:
         start = i
         while (
@@ -843,6 +863,10 @@ def slot_mention(question: str, text: str, *, same_thing: bool = False, anaphori
             continue
         # "The club sold Holloway…" is not the "London club" asked about: a mention keeps a question word.
         if not same_thing and wanted and not any(matches(w, wanted, wanted_stems) for w in lowered[start:i]):
+            # "a Swedish club" for "Which Italian club…?", "the Russian base" for "…the US naval base…":
+            # another one of its kind.
+            if named_modifiers and tokens[i][0].islower() and _another_of_its_kind(tokens, i, words, stems, text):
+                other = True
             continue
         determiner = lowered[start - 1] if start > 0 else ""
         if anaphoric and (determiner not in ("the", "this", "that") or tokens[i][0][:1].isupper()):
@@ -884,4 +908,4 @@ def slot_mention(question: str, text: str, *, same_thing: bool = False, anaphori
                 and not (word in _OPENERS and _opens_sentence(text, position))
             ):
                 return "named"
-    return referred
+    return referred or ("other" if other else "")

@@ -699,7 +699,7 @@ def _withheld(question: str, best: Candidate | None, candidates: Sequence[Candid
     if best is None:
         return False
     kind = ft.withheld_mention(question, best.text)
-    if kind == "definite":
+    if kind in ("definite", "other"):
         return not any(c.doc_id == best.doc_id and ft.names_slot(question, c.text) for c in candidates)
     return bool(kind)
 

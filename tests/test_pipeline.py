@@ -1009,6 +1009,9 @@ def test_the_speech_verb_says_whose_words_not_what_they_are_about() -> None:
         ("How much did the platform pay to settle?", "It settled last year for an undisclosed sum.", "said"),
         ("Which party leads the government?", "The government, led by a party allied with the Civic Alliance, spoke.", "indefinite"),
         ("What is the name of the resident who burned his hands?", "One resident suffered burns to his hands.", "indefinite"),
+        # another one of its kind: not the one asked about
+        ("Which Italian club was interested in Moreira?", "Eklund joined from a Swedish club for £31 million.", "other"),
+        ("What is the name of the US naval base on Cuba?", "Putin would remove the Russian military base in Cuba.", "other"),
         # "the other two" picks out nothing a mention must repeat
         (
             "What are the names of the other two councillors who voted against?",
