@@ -909,3 +909,69 @@ def slot_mention(question: str, text: str, *, same_thing: bool = False, anaphori
             ):
                 return "named"
     return referred or ("other" if other else "")
+
+
+# -- places -------------------------------------------------------------------------
+
+# "In which city did Putin and Bush meet…?" wants a place name the question does not hold; a country, a
+# nationality, a title or a month is none ("In a meeting with President George W. Bush on October 21,
+# 2001, Putin had said he would remove the Russian base in Cuba" names no city).
+_ASKS_PLACE = re.compile(
+    r"^(?:(?:in|to|from|near|at|into|outside|of)\s+)?(?:which|what)\s+(?:[\w-]+\s+)?"
+    r"(?P<place>city|cities|town|towns|village|villages|capital|port|resort|suburb|district)\b",
+    re.I,
+)
+_COUNTRIES = frozenset(
+    """
+    afghanistan albania algeria angola argentina armenia australia austria azerbaijan bahrain bangladesh belarus
+    belgium bolivia bosnia brazil bulgaria cambodia cameroon canada chile china colombia congo croatia cuba cyprus
+    czech czechia denmark ecuador egypt england estonia ethiopia finland france georgia germany ghana greece
+    guatemala haiti honduras hungary iceland india indonesia iran iraq ireland israel italy jamaica japan jordan
+    kazakhstan kenya korea kosovo kuwait latvia lebanon libya lithuania luxembourg malaysia mali malta mexico
+    moldova mongolia montenegro morocco mozambique myanmar nepal netherlands nicaragua niger nigeria norway oman
+    pakistan palestine panama paraguay peru philippines poland portugal qatar romania russia rwanda saudi arabia
+    scotland senegal serbia singapore slovakia slovenia somalia spain sudan sweden switzerland syria taiwan
+    tajikistan tanzania thailand tunisia turkey uganda ukraine uruguay uzbekistan venezuela vietnam wales yemen
+    zambia zimbabwe america usa us uk britain european europe africa asia caribbean latin
+    afghan albanian algerian american argentine argentinian armenian australian austrian belarusian belgian
+    bolivian brazilian british bulgarian canadian chilean chinese colombian croatian cuban cypriot czech danish
+    dutch ecuadorian egyptian english estonian ethiopian finnish french georgian german ghanaian greek haitian
+    hungarian icelandic indian indonesian iranian iraqi irish israeli italian jamaican japanese jordanian
+    kazakh kenyan korean kuwaiti latvian lebanese libyan lithuanian malaysian mexican moldovan mongolian
+    moroccan nicaraguan nigerian norwegian pakistani palestinian panamanian peruvian filipino polish portuguese
+    qatari romanian russian rwandan saudi scottish serbian slovak slovenian somali spanish sudanese swedish
+    swiss syrian taiwanese thai tunisian turkish ugandan ukrainian uruguayan venezuelan vietnamese welsh
+    soviet
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+_TITLES = frozenset(
+    """
+    president vice prime minister foreign secretary state king queen prince princess general admiral colonel
+    captain chancellor senator governor mayor judge justice professor dr mr mrs ms sir lord lady pope bishop
+    chief executive director chairman spokesman spokeswoman ambassador councillor councilor
+    """.split()  # noqa: SIM905
+)
+
+
+def asked_place(question: str) -> str:
+    """The kind of place a question asks for ("city"), or ""."""
+    match = _ASKS_PLACE.match(question)
+    return match.group("place").casefold() if match else ""
+
+
+def names_a_place(question: str, text: str) -> bool:
+    """``text`` holds a capitalised name that may be the asked-for place: one the question does not
+    hold (nor is part of a name it holds: "George W. Bush" for "…Bush…"), and no country, nationality,
+    title, month or weekday."""
+    words = question_words(question)
+    stems = word_stems(words)
+    for run in re.finditer(r"[A-ZÀ-Þ][\w’'.-]*(?:\s+(?:of\s+|de\s+|la\s+)?[A-ZÀ-Þ][\w’'.-]*)*", text):
+        parts = [p.casefold().strip(".’'") for p in re.findall(r"[\w’'.-]+", run.group(0))]
+        if any(matches(p, words, stems) for p in parts if p not in STOPWORDS):
+            continue
+        if any(
+            p not in _COUNTRIES and p not in _TITLES and p not in _NOT_NAMES and p not in _OPENERS and len(p) > 1
+            for p in parts
+        ):
+            return True
+    return False

@@ -636,8 +636,10 @@ def decision_features(
     # "What did Lavrov say…" answered by a quote in which Lavrov does not speak: often right (the
     # attribution stands a sentence or more before), often a near-miss; the reader must check.
     speaker = ft.asked_speaker(query.text)
+    # "In which city…?" answered by a sentence that names no place but countries, people and months.
+    place = best is not None and bool(ft.asked_place(query.text)) and not ft.names_a_place(query.text, best.text)
     return {
-        "type_missing": float(asked and (best is None or best.type_match == 0.0)),
+        "type_missing": float((asked and (best is None or best.type_match == 0.0)) or place),
         "negation_missing": float(negation),
         "speaker_missing": float(bool(speaker) and best is not None and not best.speaking),
         # …and none of the candidates shows them speaking: the articles quote someone else, or nobody.

@@ -16,6 +16,7 @@ from qa.errors import QuoteIntegrityError
 from qa.features import (
     PRONOUN_SPEAKER,
     asked_kind,
+    asked_place,
     asked_slot,
     asked_speaker,
     asks_for_words,
@@ -25,6 +26,7 @@ from qa.features import (
     key_terms,
     matches,
     name_score,
+    names_a_place,
     negation_missing,
     overlap,
     owner_conflict,
@@ -1106,3 +1108,17 @@ def test_a_thing_introduced_unnamed_and_named_next_is_quoted_where_it_is_named()
         "Adamek said his party, Social Labour, was ready to talk.\n"
     )
     assert engine(FakeReader({"a.txt": party})).answer("Which party leads the national government?").abstained
+
+
+def test_which_city_wants_a_place_no_country_nationality_title_or_month() -> None:
+    question = "In which city did Putin and Bush meet on October 21, 2001?"
+    assert asked_place(question) == "city" and asked_place("Which company makes it?") == ""
+    unplaced = "In a meeting with President George W. Bush on October 21, 2001, Putin said he would remove the Russian base in Cuba."
+    assert not names_a_place(question, unplaced)
+    assert names_a_place(question, "Putin met Bush in Shanghai on October 21, 2001.")
+    assert names_a_place("Near which city was the listening post?", "It stood near the Cuban capital Havana.")
+    text = f"Talks\n{unplaced}\n"
+    evidence = engine(FakeReader({"a.txt": text})).evidence(question)
+    assert evidence.features["type_missing"] == 1.0
+    answer = engine(FakeReader({"a.txt": text})).answer(question)  # the ALWAYS model, cut tenfold: partial
+    assert answer.support == "partial"
