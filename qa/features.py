@@ -106,6 +106,12 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
     # "How old is X?" is not answered by any number ("for twenty-two years", "22 new officers"): by an age.
     (re.compile(r"^how old\b|\b(at )?what age\b", re.I), AGE, "age"),
     (re.compile(r"^how far\b", re.I), DISTANCE, "distance"),
+    # "How long has X been recognised…?" is answered by "since the 1950s" as well as by "for 60 years".
+    (
+        re.compile(r"^how long\b", re.I),
+        re.compile(r"\bsince\b|\b(for|over) (the )?(\w+ )?(decades|centuries|years|months|weeks|days|hours)\b", re.I),
+        "duration",
+    ),
     (
         re.compile(
             r"^(how (many|much(?! ([\w-]+ )?(money|funding|aid|investment|cash))|long|big|large|tall|high|often)|"
@@ -960,14 +966,16 @@ def asked_place(question: str) -> str:
 
 
 def names_a_place(question: str, text: str) -> bool:
-    """``text`` holds a capitalised name that may be the asked-for place: one the question does not
-    hold (nor is part of a name it holds: "George W. Bush" for "…Bush…"), and no country, nationality,
-    title, month or weekday."""
+    """``text`` holds a capitalised name that may be the asked-for place: not the question's own, no
+    person's (a name with a title: "President George W. Bush"), and no country, nationality, title,
+    month or weekday."""
     words = question_words(question)
     stems = word_stems(words)
     for run in re.finditer(r"[A-ZÀ-Þ][\w’'.-]*(?:\s+(?:of\s+|de\s+|la\s+)?[A-ZÀ-Þ][\w’'.-]*)*", text):
         parts = [p.casefold().strip(".’'") for p in re.findall(r"[\w’'.-]+", run.group(0))]
-        if any(matches(p, words, stems) for p in parts if p not in STOPWORDS):
+        # A person ("President George W. Bush"), or the question's own place ("New York"); "New
+        # Rochelle" is a new one, though it shares "New".
+        if any(p in _TITLES for p in parts) or all(matches(p, words, stems) for p in parts if p not in STOPWORDS):
             continue
         if any(
             p not in _COUNTRIES and p not in _TITLES and p not in _NOT_NAMES and p not in _OPENERS and len(p) > 1

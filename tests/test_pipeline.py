@@ -1087,6 +1087,10 @@ def test_the_questions_own_words_are_no_answer_type() -> None:
     # a number with a thousands separator is no year; light years are a distance
     when = type_cues("When was crimson adopted?")
     assert type_match("Harvard's 2,400 professors teach 7,200 students.", when, False, set()) == 0.0
+    # "how long" is a duration: "since the 1950s", "for three hours", not "on Thursday"
+    long = type_cues("How long has proportionality been recognised?")
+    assert type_match("It has been a principle since the 1950s.", long, False, set()) == 1.0
+    assert type_match("They met on Thursday.", type_cues("How long did the meeting last?"), False, set()) == 0.0
     far = type_cues("How far is the star from Earth?")
     assert type_match("The star lies 41 light years from Earth.", far, False, set()) == 1.0
 
@@ -1117,6 +1121,8 @@ def test_which_city_wants_a_place_no_country_nationality_title_or_month() -> Non
     assert not names_a_place(question, unplaced)
     assert names_a_place(question, "Putin met Bush in Shanghai on October 21, 2001.")
     assert names_a_place("Near which city was the listening post?", "It stood near the Cuban capital Havana.")
+    # "New Rochelle" is a new place, though it shares "New" with the question's "New York"
+    assert names_a_place("What city north of New York was settled?", "New Rochelle, north of New York, was settled.")
     text = f"Talks\n{unplaced}\n"
     evidence = engine(FakeReader({"a.txt": text})).evidence(question)
     assert evidence.features["type_missing"] == 1.0
