@@ -695,11 +695,11 @@ _NAMED_AFTER = re.compile(r"(?:such as|including|like|called|named|known|dubbed|
 
 @functools.lru_cache(maxsize=256)
 def asked_slot(question: str) -> tuple[str, tuple[str, ...], bool] | None:
-    """What a name question asks to be named, and the question's words for it: ``("base", ("Russian",
-    "intelligence"))`` for "What was the name of the Russian intelligence base…?", ``("club",
-    ("London",))`` for "Which London club bought…?", and whether the question says "name" (a description
-    such as "the fishing treaty" answers "Which treaty…?", not "What was the name of the treaty?");
-    None for other questions."""
+    """What a name question asks to be named, the question's words for it, and whether it says "name":
+    ``("base", ("Russian", "intelligence"), True)`` for "What was the name of the Russian intelligence
+    base…?", ``("club", ("London",), False)`` for "Which London club bought…?" (a description such as
+    "the fishing treaty" answers "Which treaty…?", not "What was the name of the treaty?"); None for
+    other questions."""
     match = _NAME_OF.match(question)
     if match:
         return match.group("head").casefold(), tuple(match.group("modifiers").split()), True
