@@ -15,7 +15,7 @@ from pathlib import Path
 from . import pipeline as pl
 from .confidence import ConfidenceModel, answer_probability, support_level
 from .errors import InvalidQuestionError, QuoteIntegrityError
-from .features import asked_kind, asked_place, asked_slot, speaker_in_words
+from .features import asked_kind, asked_place, speaker_in_words, withheld_in_words
 from .lexical import LexicalIndex
 from .protocols import CorpusReader, Snapshot
 from .records import Answer, Passage, Quote
@@ -188,11 +188,7 @@ def _missing(evidence: Evidence) -> str:
     if evidence.features.get("speaker_silent"):
         return f"quote from {speaker_in_words(evidence.query.text)}"
     if evidence.features.get("name_withheld"):
-        slot = asked_slot(evidence.query.text)
-        if slot is None:
-            return asked_kind(evidence.query.text) or "name"  # "…an undisclosed sum": no amount
-        head = slot[0]
-        return f"name{'s' if head.endswith('s') and not head.endswith('ss') else ''} for the {head}"
+        return withheld_in_words(evidence.query.text)
     return ""
 
 

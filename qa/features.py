@@ -753,6 +753,7 @@ _AMOUNT_WITHHELD = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=256)
 def withheld_mention(question: str, text: str) -> str:
     """How ``text`` holds back what a name or amount question asks for: ``"said"`` when it says so ("an
     unnamed official", "speaking on condition of anonymity", "for an undisclosed sum"), ``"indefinite"``
@@ -772,6 +773,16 @@ def withheld_mention(question: str, text: str) -> str:
 
 
 _ASKS_AMOUNT = re.compile(r"^how (?:much|many)\b|^(?:what|at what) (?:is |was )?(?:the )?(?:amount|sum|price|cost|fee|value|number)\b", re.I)
+
+
+def withheld_in_words(question: str) -> str:
+    """How an abstention names what the quote held back: "name for the club", "names for the
+    companies"; for a question without a named thing, the kind of answer ("amount") or "name"."""
+    slot = asked_slot(question)
+    if slot is None:
+        return asked_kind(question) or "name"  # "…for an undisclosed sum": no amount
+    head = slot[0]
+    return f"name{'s' if _plural(head) else ''} for the {head}"
 
 
 def names_slot(question: str, text: str, *, anaphoric: bool = False) -> bool:
@@ -977,9 +988,6 @@ def names_a_place(question: str, text: str) -> bool:
         # Rochelle" is a new one, though it shares "New".
         if any(p in _TITLES for p in parts) or all(matches(p, words, stems) for p in parts if p not in STOPWORDS):
             continue
-        if any(
-            p not in _COUNTRIES and p not in _TITLES and p not in _NOT_NAMES and p not in _OPENERS and len(p) > 1
-            for p in parts
-        ):
+        if any(p not in _COUNTRIES and p not in _NOT_NAMES and p not in _OPENERS and len(p) > 1 for p in parts):
             return True
     return False

@@ -40,10 +40,11 @@ from qa.features import (
     type_cues,
     type_match,
     unattributed_quotation,
+    withheld_in_words,
     withheld_mention,
 )
 from qa.lexical import LexicalIndex, tokenize
-from qa.records import Quote
+from qa.records import Answer, Quote
 from tests.conftest import REPO
 from tests.fakes import FakeReader
 
@@ -59,6 +60,12 @@ def engine(reader: FakeReader, model: ConfidenceModel = ALWAYS, **settings: obje
 def first_quote(text: str, question: str) -> Quote:
     """The first quote answering ``question`` over one article holding ``text``."""
     return engine(FakeReader({"a.txt": text})).answer(question).quotes[0]
+
+
+def assert_abstains_for_want_of(answer: Answer, missing: str) -> None:
+    """An abstention that says what the closest passage lacks."""
+    assert answer.abstained and answer.missing == missing
+    assert f"The closest passage gives no {missing}." in answer.text
 
 
 def candidate(text: str, question: str, starts: str) -> pl.Candidate:
@@ -769,8 +776,7 @@ def test_someone_the_articles_never_quote_is_no_answer_to_what_they_said() -> No
     )
     reader = FakeReader({"a.txt": text})
     silent = engine(reader).answer("What did Rubio say about the talks on the embargo?")  # the ALWAYS model
-    assert silent.abstained and silent.missing == "quote from Rubio"
-    assert "The closest passage gives no quote from Rubio." in silent.text
+    assert_abstains_for_want_of(silent, "quote from Rubio")
     # Where he speaks, he is quoted; "According to X, …" asks for a source, not for X's own words.
     spoken = text + "Rubio said the talks on the embargo had gone well.\n"
     assert not engine(FakeReader({"a.txt": spoken})).answer("What did Rubio say about the talks on the embargo?").abstained
@@ -973,8 +979,7 @@ def test_an_article_that_withholds_the_asked_name_is_no_answer() -> None:
     )
     reader = FakeReader({"a.txt": text})
     withheld = engine(reader).answer("Which London club bought Danny Holloway?")  # the ALWAYS model
-    assert withheld.abstained and withheld.missing == "name for the club"
-    assert "The closest passage gives no name for the club." in withheld.text
+    assert_abstains_for_want_of(withheld, "name for the club")
     named = text.replace("a London rival", "London rivals Fulham")
     assert (
         not engine(FakeReader({"a.txt": named})).answer("Which London club bought Danny Holloway?").abstained
@@ -1128,3 +1133,10 @@ def test_which_city_wants_a_place_no_country_nationality_title_or_month() -> Non
     assert evidence.features["type_missing"] == 1.0
     answer = engine(FakeReader({"a.txt": text})).answer(question)  # the ALWAYS model, cut tenfold: partial
     assert answer.support == "partial"
+
+
+def test_an_abstention_names_what_was_held_back() -> None:
+    assert withheld_in_words("Which London club bought Holloway?") == "name for the club"
+    assert withheld_in_words("Which Russian companies will modernise the railroads?") == "names for the companies"
+    assert withheld_in_words("How much did the platform pay to settle?") == "number"  # asked_kind's first type
+    assert withheld_in_words("Who were the two officials?") == "name"
