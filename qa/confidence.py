@@ -75,7 +75,8 @@ def answer_probability(model: ConfidenceModel, features: Mapping[str, float], se
     words; and by ``negation_missing_factor`` when the question is negated and the quote negates
     nothing ("What did the treaty *not* cover?" answered by "The treaty covered fishing quotas.");
     by ``silent_speaker_factor`` when nobody asked about speaks, and by ``withheld_name_factor`` when
-    the quote refers to the thing whose name is asked without naming it.
+    the quote refers to the thing whose name is asked without naming it; by ``type_rescued_factor`` when
+    the quote holds the asked type only because a closer sentence without it was passed over.
     Rules, not fitted weights: the training articles hold too few such questions for a fit to see
     them (docs/design.md)."""
     p = model.probability(features)
@@ -87,6 +88,8 @@ def answer_probability(model: ConfidenceModel, features: Mapping[str, float], se
         p *= settings.silent_speaker_factor
     if features.get("name_withheld"):
         p *= settings.withheld_name_factor
+    if features.get("type_rescued"):
+        p *= settings.type_rescued_factor
     return p
 
 

@@ -100,7 +100,8 @@ class CorpusQA:
             warming = self._pool.submit(snapshot.warm, chunk_ids)
             vectors = self.reader.sentence_vectors(keys)
             warming.result()
-            candidates = pl.prefer_named(query, pl.score_sentences(snapshot, query, ranked, keys, vectors, lexical, s))
+            scored = pl.score_sentences(snapshot, query, ranked, keys, vectors, lexical, s)
+            candidates = pl.prefer_typed(query, pl.prefer_named(query, scored), s)
         features = pl.decision_features(query, ranked, candidates, lexical, hits)
         confidence = answer_probability(self.confidence_model, features, s) if candidates else 0.0
         return Evidence(snapshot, query, tuple(ranked), tuple(candidates), features, confidence)

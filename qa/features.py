@@ -213,7 +213,11 @@ FRAMING_WORDS = frozenset(
         "happened happens give gave given kind type main mean means many much long new one "
         "two first last year years time day date number people person thing things way think thought "
         "did does do know known according word words quote quoted state stated claim claimed "
-        "reason reasons purpose role part talk talked discuss discussed refer referred use used using"
+        "reason reasons purpose role part talk talked discuss discussed refer referred use used using "
+        # Light verbs and asides: their meaning is their object's ("hold talks", "go on", "apart from").
+        "go goes going went gone hold holds holding held keep keeps keeping kept put puts putting take takes "
+        "taking took taken make makes making made get gets getting got come comes coming came start starts "
+        "starting started begin begins beginning began begun apart besides beside"
     )
 )
 
@@ -245,9 +249,18 @@ def asks_who(question: str) -> bool:
 
 
 def asks_name(question: str) -> bool:
-    """The question wants a person's or organisation's name: "who…", "which newspaper…" (not "who wrote
-    the article", whose answer is the byline)."""
-    return (asks_who(question) or bool(_ENTITY.match(question))) and not asks_author(question)
+    """The question wants a person's or organisation's name: "who…", "which newspaper…", "what is the
+    fire called?" (not "who wrote the article", whose answer is the byline)."""
+    asked = asks_who(question) or bool(_ENTITY.match(question)) or bool(_CALLED.match(question))
+    return asked and not asks_author(question)
+
+
+# "What is the fire called?", "What was the operation named?", "What is the planet known as?": a name.
+_CALLED = re.compile(
+    r"^what\s+(?:is|was|are|were)\s+(?:the\s+|this\s+|that\s+|its\s+|their\s+)?(?:[\w'’-]+\s+){0,4}?"
+    r"(?:called|named|nicknamed|dubbed|known\s+as)\s*[?.!]*$",
+    re.I,
+)
 
 
 def question_words(question: str) -> frozenset[str]:
@@ -323,10 +336,28 @@ def type_match(
     text: str, cues: Iterable[re.Pattern[str]], who: bool, words: Collection[str], category: str = ""
 ) -> float:
     """1.0 when ``text`` holds the kind of answer asked for; 0.5 for a weaker 'who' match."""
+    text = without_other_events(text, words)
     score = 1.0 if any(_fresh_match(p, text, words) for p in cues) else 0.0
     if who:
         score = max(score, name_score(text, words, category))
     return score
+
+
+# "…the largest since 2018, when a blaze in the same foothills burned 30,000 hectares": what follows
+# "when" tells of another event, at another time; its numbers and dates answer nothing about this one.
+_OTHER_EVENT = re.compile(
+    r"\b(?:since|in|than in|as in|like in|unlike in|back in)\s+(?:early\s+|late\s+|mid-)?(?P<year>1[5-9]\d\d|20\d\d)"
+    r"(?:s)?,?\s+when\b[^.;!?]*",
+    re.I,
+)
+
+
+def without_other_events(text: str, words: Collection[str]) -> str:
+    """``text`` less the clauses about another time ("since 2018, when …"); kept when the question
+    names that year."""
+    if "when" not in text:
+        return text
+    return _OTHER_EVENT.sub(lambda m: m.group(0) if m.group("year") in words else m.group(0)[: m.start("year") - m.start() + 4], text)
 
 
 def _fresh_match(pattern: re.Pattern[str], text: str, words: Collection[str]) -> bool:
@@ -813,7 +844,9 @@ def _opens_sentence(text: str, position: int) -> bool:
     return position == 0 or text[:position].rstrip()[-1:] in _SENTENCE_END
 
 
-def slot_mention(question: str, text: str, *, same_thing: bool = False, anaphoric: bool = False) -> str:
+def slot_mention(
+    question: str, text: str, *, same_thing: bool = False, anaphoric: bool = False, described: bool = False
+) -> str:
     """How ``text`` refers to the thing a name question asks about: without naming it, ``"indefinite"`` ("to
     a London rival" for "Which London club bought Holloway?", "Russian companies would help…" for "Which
     Russian companies will modernise…?") or ``"definite"`` ("the Russian military intelligence base in
@@ -828,7 +861,8 @@ def slot_mention(question: str, text: str, *, same_thing: bool = False, anaphori
     or is followed by "such as", "called", "known as"…. A mention of the other number ("several
     facilities" for "the facility") or a bare role ("elevated to count of Apulia") is no mention, nor
     is a bare plural that adds a word of its own ("national courts" for "Which courts…?" may be the
-    answer)."""
+    answer). With ``described``, a description ("a state appeals court" for "Which court…?") is a
+    mention too: it answers, but a name given nearby answers better (``pipeline.prefer_named``)."""
     slot = asked_slot(question)
     if slot is None:
         return ""
@@ -892,7 +926,7 @@ def slot_mention(question: str, text: str, *, same_thing: bool = False, anaphori
             return "named"  # inside a name: "the Fourth District Court of Appeal"
         # "the fishing treaty" answers "Which treaty…?" (a word of its own); it names nothing when a name is asked.
         own_words = [w for w in lowered[start:i] if w not in _VAGUE and not matches(w, words, stems)]
-        if not name_asked and own_words:
+        if not name_asked and own_words and not described:
             continue
         if determiner not in _DETERMINERS:
             if not _plural(head):

@@ -87,6 +87,8 @@ class Candidate:
     voiced_nearby: bool = False
     """Not ``speaking``, but someone unnamed speaks in it ("…,” the minister went on", "he said") with X
     named earlier in its paragraph or the one before: it may be X's words, the reader must check."""
+    typed_over: float = 0.0
+    """Set by :func:`prefer_typed`: how far the higher-scoring sentence it went ahead of outscored it."""
 
 
 # What each such fit counts, in answer types (chosen on squad2-dev and news-dev among 0.25, 0.5 and 1
@@ -649,6 +651,10 @@ def decision_features(
         # "Which London club bought Holloway?" answered by "…sold Holloway to a London rival": the
         # best quote refers to the asked thing without naming it (features.withheld_mention).
         "name_withheld": float(_withheld(query.text, best, candidates)),
+        # The quote holds the asked type only because a closer-worded sentence without it was passed
+        # over (prefer_typed): right when the article words its answer apart from the question's
+        # words, wrong when the type stands in some other sentence of an article that lacks the answer.
+        "type_rescued": float(best is not None and best.typed_over > 0.0),
         "score": best.score if best else 0.0,
         "dense": best.dense if best else 0.0,
         "coverage": best.coverage if best else 0.0,
@@ -674,17 +680,37 @@ def prefer_named(query: Query, candidates: list[Candidate]) -> list[Candidate]:
         return candidates
     best = candidates[0]
     kind = ft.withheld_mention(query.text, best.text)
-    if kind not in ("definite", "indefinite"):
-        return candidates
+    # "A state appeals court ruled…" answers "Which court…?" by description; "The three-judge panel of
+    # the Fourth District Court of Appeal…" just after it answers by name, and a name is what is asked.
+    described = kind not in ("definite", "indefinite")
+    if described:
+        kind = ft.slot_mention(query.text, best.text, described=True)
+        if kind not in ("definite", "indefinite"):
+            return candidates
     for i, c in enumerate(candidates[1:], 1):
         if c.doc_id != best.doc_id or overlaps(c, best):
             continue
         if kind == "indefinite" and not 0 <= c.start - best.end <= NAMED_AFTER_CHARS:
             continue
-        if ft.names_slot(query.text, c.text, anaphoric=kind == "indefinite"):
+        if ft.names_slot(query.text, c.text, anaphoric=kind == "indefinite" and not described):
             # The mention's evidence is the name's: together they answer, so the name carries both.
             named = replace(c, score=best.score, dense=max(c.dense, best.dense), coverage=max(c.coverage, best.coverage))
             return [named, *candidates[:i], *candidates[i + 1 :]]
+    return candidates
+
+
+def prefer_typed(query: Query, candidates: list[Candidate], settings: AnswerSettings) -> list[Candidate]:
+    """When the best candidate lacks the kind of answer asked for (no distance for "how far…?") and one
+    scoring within ``type_rescue_margin`` of it holds one, that one goes first: a quote without the
+    asked type answers nothing, however close its words (``type_weight`` is only a nudge)."""
+    if not candidates or candidates[0].type_match > 0.0 or not ft.type_cues(query.text):
+        return candidates
+    best = candidates[0]
+    for i, c in enumerate(candidates[1:], 1):
+        if best.score - c.score > settings.type_rescue_margin:
+            break
+        if c.type_match >= 1.0 and not overlaps(c, best):
+            return [replace(c, typed_over=best.score - c.score), *candidates[:i], *candidates[i + 1 :]]
     return candidates
 
 

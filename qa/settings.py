@@ -42,6 +42,8 @@ class AnswerSettings:
     """Sentence score: 1 when the sentence holds the kind of answer asked for (date, number, name, byline)."""
     byline_weight: float = 1.0
     """Sentence score: a byline, when the question asks who wrote the article."""
+    type_rescue_margin: float = 0.1
+    """When the best sentence lacks the kind of answer asked for, one holding it that scores within this goes first."""
     long_sentence_penalty: float = 0.2
     """Sentence score: subtracted from a sentence longer than ``max_quote_chars``."""
     fragment_penalty: float = 0.15
@@ -76,6 +78,9 @@ class AnswerSettings:
     withheld_name_factor: float = 0.03
     """The probability is multiplied by this when the question asks for a name ("which London club…?", "what was
     the name of the base…?") and the first quote refers to that thing without naming it ("…to a London rival")."""
+    type_rescued_factor: float = 0.3
+    """The probability is multiplied by this when the first quote went ahead of a closer-worded sentence that
+    lacks the asked kind of answer (``type_rescue_margin``): such a rescue is right less often."""
     strong_from: float = 0.7
     """At or above this probability the chat says "strong support"; between the two, "partial"."""
     closest_passages: int = 2
@@ -102,6 +107,7 @@ class AnswerSettings:
             "negation_missing_factor",
             "silent_speaker_factor",
             "withheld_name_factor",
+            "type_rescued_factor",
         )
         for name in probabilities:
             if not 0.0 <= getattr(self, name) <= 1.0:

@@ -383,7 +383,9 @@ def test_key_terms_drop_framing_words() -> None:
     assert key_terms(tokenize("What happened in 1991?")) == ("1991",)
     # The kind of answer asked for is no topic: an article names the handle, not "social media".
     assert key_terms(tokenize("What is the author's social media handle?")) == ()
-    assert key_terms(tokenize("What post did John Bolton hold?")) == ("john", "bolton", "hold")
+    # …nor a light verb, whose meaning is its object's ("hold talks", "go on")
+    assert key_terms(tokenize("What post did John Bolton hold?")) == ("john", "bolton")
+    assert key_terms(tokenize("How long did the blockade of Cuba go on?")) == ("blockade", "cuba")
 
 
 def test_key_support_counts_terms_the_corpus_uses() -> None:
@@ -1140,3 +1142,69 @@ def test_an_abstention_names_what_was_held_back() -> None:
     assert withheld_in_words("Which Russian companies will modernise the railroads?") == "names for the companies"
     assert withheld_in_words("How much did the platform pay to settle?") == "number"  # asked_kind's first type
     assert withheld_in_words("Who were the two officials?") == "name"
+
+
+def test_a_clause_about_another_time_holds_no_answer_type() -> None:
+    question = "How large an area has the fire burned?"
+    cues, words = type_cues(question), question_words(question)
+    earlier = (
+        "The fire is the largest to hit the county since 2018, when a blaze in the same foothills "
+        "burned more than 30,000 hectares."
+    )
+    assert type_match(earlier, cues, False, words) == 0.0
+    assert type_match("The fire had burned about 18,500 hectares by Thursday.", cues, False, words) == 1.0
+    # …unless the question asks about that time
+    in_2018 = "How large an area did the fire of 2018 burn?"
+    assert type_match(earlier, type_cues(in_2018), False, question_words(in_2018)) == 1.0
+    # the year itself still answers "when": only what follows "when" is cut
+    assert type_match("Putin closed it in 2001, when relations warmed.", type_cues("When did Putin close it?"), False, set()) == 1.0
+
+
+def test_what_a_thing_is_called_asks_for_a_name() -> None:
+    assert asks_name("What is the fire called?")
+    assert asks_name("What was the operation named?")
+    assert asks_name("What is the planet known as?")
+    assert not asks_name("What is the fire doing?")
+
+
+def _candidate(text: str, score: float, type_match: float, start: int, doc: str = "a.txt") -> pl.Candidate:
+    return pl.Candidate(f"{doc}#0", 0, doc, start, start + len(text), text, 0.5, 0.5, 1.0, type_match, score)
+
+
+def test_a_sentence_with_the_asked_type_goes_ahead_of_a_close_one_without_it() -> None:
+    query = pl.Query("How far is the star from Earth?", (), np.zeros(3))
+    closer = _candidate("The planet is 1.3 times the width of Earth and circles its star.", 0.90, 0.0, 0)
+    typed = _candidate("It orbits a small star 41 light years from Earth.", 0.82, 1.0, 100)
+    far_behind = _candidate("The star lies 41 light years away.", 0.70, 1.0, 200)
+    promoted = pl.prefer_typed(query, [closer, typed, far_behind], S)
+    assert promoted[0].text == typed.text and promoted[0].typed_over == pytest.approx(0.08)
+    assert promoted[1:] == [closer, far_behind]
+    # beyond the margin, or when the best holds the type already, or for a question that asks no type: unchanged
+    assert pl.prefer_typed(query, [closer, far_behind], S) == [closer, far_behind]
+    assert pl.prefer_typed(query, [typed, closer], S) == [typed, closer]
+    plain = pl.Query("Why did the star dim?", (), np.zeros(3))
+    assert pl.prefer_typed(plain, [closer, typed], S) == [closer, typed]
+
+
+def test_a_rescued_answer_type_is_trusted_less() -> None:
+    model = ConfidenceModel(weights={}, bias=0.0, means={}, scales={})
+    from qa.confidence import answer_probability
+
+    assert answer_probability(model, {"type_rescued": 1.0}, S) == pytest.approx(0.5 * S.type_rescued_factor)
+    assert answer_probability(model, {"type_rescued": 0.0}, S) == pytest.approx(0.5)
+
+
+def test_a_description_gives_way_to_the_name_the_article_gives_just_after() -> None:
+    text = (
+        "Drivers win\n"
+        "A state appeals court decided on Tuesday that drivers must be paid while waiting for passengers.\n"
+        "The panel of the Fourth District Court of Appeal in Marlow voted 2-1.\n"
+    )
+    question = "Which court decided that drivers must be paid while waiting for passengers?"
+    # a description answers "which court…?" (nothing is withheld)…
+    assert withheld_mention(question, "A state appeals court decided on Tuesday that drivers must be paid.") == ""
+    answer = engine(FakeReader({"a.txt": text})).answer(question)
+    # …but the name given just after it answers better
+    assert not answer.abstained and "Fourth District Court of Appeal" in answer.quotes[0].text
+    far = text.replace("\nThe panel", "\n" + "The drivers had waited for years. " * 20 + "\nThe panel")
+    assert "A state appeals court" in engine(FakeReader({"a.txt": far})).answer(question).quotes[0].text
