@@ -156,7 +156,7 @@ _ENTITY = re.compile(
 CATEGORY_WORDS = frozenset(
     tokenize(
         " ".join(ENTITY_NOUNS) + " handle social media twitter username instagram post position job title office "
-        "month century decade season city country town place term phrase"
+        "month century decade season city country town place term phrase area field sector aspect"
     )
 )
 # Quoted speech attributed to a pronoun ("…,” he said", "She told reporters"): the speaker's name
@@ -388,11 +388,37 @@ def word_stems(words: Iterable[str]) -> frozenset[str]:
     return frozenset(stem for w in words if (stem := stem_prefix(w)) is not None)
 
 
+# British and American words and spellings for one thing: one corpus of news mixes them, and a
+# question may use the other ("railways" for an article's "railroads", "defence" for "defense").
+_VARIANT_WORDS = {
+    "railway": "railroad", "lorry": "truck", "petrol": "gasoline", "motorway": "highway", "aeroplane": "airplane",
+    "programme": "program", "tyre": "tire", "aluminium": "aluminum", "jewellery": "jewelry", "grey": "gray",
+    "pavement": "sidewalk", "postcode": "zipcode", "maths": "math", "sceptic": "skeptic", "plough": "plow",
+}  # fmt: skip
+_VARIANT_WORDS |= {american: british for british, american in _VARIANT_WORDS.items()}
+_VARIANT_ENDINGS = (("our", "or"), ("tre", "ter"), ("ence", "ense"), ("ogue", "og"))
+
+
+@functools.lru_cache(maxsize=4096)
+def spelling_variants(token: str) -> tuple[str, ...]:
+    """The other side's forms of a word: ("railroad",) for "railway", ("color",) for "colour",
+    ("centre",) for "center"; () for most words."""
+    out = [_VARIANT_WORDS[token]] if token in _VARIANT_WORDS else []
+    if len(token) >= 5:
+        for british, american in _VARIANT_ENDINGS:
+            for a, b in ((british, american), (american, british)):
+                if token.endswith(a):
+                    out.append(token[: -len(a)] + b)
+                    break
+    return tuple(out)
+
+
 def matches(token: str, words: Collection[str], stems: Collection[str] | None = None) -> bool:
     """Exact match, or a shared stem of 5+ letters either way: "america" ~ "american", "negotiate" ~
-    "negotiations", "parliamentary" ~ "parliament". ``stems``: ``word_stems(words)``, when the caller
-    checks many tokens against the same words."""
-    if token in words:
+    "negotiations", "parliamentary" ~ "parliament"; or the other side's spelling ("railway" ~
+    "railroads", "colour" ~ "color"). ``stems``: ``word_stems(words)``, when the caller checks many
+    tokens against the same words."""
+    if token in words or any(v in words for v in spelling_variants(token)):
         return True
     stem = stem_prefix(token)
     if stem is not None and any(w.startswith(stem) for w in words):

@@ -734,7 +734,7 @@ def _withheld(question: str, best: Candidate | None, candidates: Sequence[Candid
 
 def _in_corpus(token: str, lexical: LexicalIndex) -> bool:
     """``features.matches`` against the whole corpus vocabulary."""
-    if lexical.document_frequency(token):
+    if lexical.document_frequency(token) or any(lexical.document_frequency(v) for v in ft.spelling_variants(token)):
         return True
     stem = ft.stem_prefix(token)
     return stem is not None and lexical.has_prefix(stem)

@@ -66,7 +66,7 @@ class AnswerSettings:
     # -- abstention --------------------------------------------------------------
     abstain_below: float = 0.04
     """Abstain when the calibrated probability that the first quote answers is below this."""
-    missing_type_factor: float = 0.1
+    missing_type_factor: float = 0.05
     """The probability is multiplied by this when the first quote lacks the kind of answer asked for (a date for
     "when", a number for "how many", an amount for "how much money", a name for "who" or "which newspaper")."""
     negation_missing_factor: float = 0.1

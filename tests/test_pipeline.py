@@ -1208,3 +1208,10 @@ def test_a_description_gives_way_to_the_name_the_article_gives_just_after() -> N
     assert not answer.abstained and "Fourth District Court of Appeal" in answer.quotes[0].text
     far = text.replace("\nThe panel", "\n" + "The drivers had waited for years. " * 20 + "\nThe panel")
     assert "A state appeals court" in engine(FakeReader({"a.txt": far})).answer(question).quotes[0].text
+
+
+def test_british_and_american_words_match() -> None:
+    assert matches("railway", {"railroad"}) and matches("railroad", {"railway"})
+    assert matches("colour", {"color"}) and matches("color", {"colour"})
+    assert matches("defence", {"defense"}) and matches("centre", {"center"})
+    assert not matches("four", {"for"}) and not matches("hour", {"hor"})
