@@ -1036,6 +1036,51 @@ def asked_place(question: str) -> str:
     return match.group("place").casefold() if match else ""
 
 
+# "Where will the council meeting be held?", "Where did the talks take place?": a venue, which news
+# gives after a locative preposition ("in Shanghai", "at the converted tram depot"). "to"/"from" are
+# left out: "references to Fidel" names a person.
+_ASKS_VENUE = re.compile(
+    r"^where\s+(?:will|would|was|were|is|are|did|does|do|has|have|had)\s+(?:[\w’'-]+\s+){1,8}?"
+    r"(?:be\s+held|held|hold|holding|take\s+place|took\s+place|taking\s+place|meet|met|meeting|gather|gathered|convene|convened)\b",
+    re.I,
+)
+_PLACE_NOUNS = (
+    "area|station|depot|hotel|airport|school|hospital|church|park|square|stadium|building|headquarters|office|"
+    "home|house|village|town|city|capital|port|region|province|county|district|coast|border|street|road|"
+    "highway|field|mill|factory|plant|site|camp|base|embassy|court|palace|centre|center|museum|library|"
+    "university|college|hall|room|restaurant|ground|grounds|fairgrounds|shelter|valley|river|lake|island|"
+    "suburbs?|neighbou?rhood|country|countryside|abroad|overseas|downtown|chamber|chambers|theatre|theater|"
+    "arena|auditorium|venue|studio|offices|residence|estate|ranch|farm|garden|gardens|club|pavilion"
+)
+_LOCATIVE = re.compile(
+    r"\b(?:in|at|near|outside|inside|off|across|around|within|beside|behind)\s+"
+    r"(?:(?:the|a|an|its|their|his|her)\s+)?(?:[\w-]+\s+){0,3}?"
+    rf"(?:(?P<noun>{_PLACE_NOUNS})\b|(?P<name>[A-ZÀ-Þ][\w.-]*(?:\s+[A-ZÀ-Þ][\w.-]*)*)(?![\w.-])(?![’']s)(?!\s+[a-z]))",
+)
+
+
+def asks_venue(question: str) -> bool:
+    """Where an event is, was or will be held ("Where will the council meeting be held?")."""
+    return bool(_ASKS_VENUE.match(question))
+
+
+def gives_a_location(question: str, text: str) -> bool:
+    """``text`` places something: a locative preposition before a place noun ("near a roadside rest
+    area") or before a capitalised name that is not the question's own, nor a person's (a title), a
+    month, a weekday or an adjective ("the Russian endorsement")."""
+    words = question_words(question)
+    stems = word_stems(words)
+    for match in _LOCATIVE.finditer(text):
+        if match.group("noun"):
+            return True
+        parts = [p.casefold().strip(".’'") for p in match.group("name").split()]
+        if any(p in _TITLES for p in parts) or all(matches(p, words, stems) for p in parts if p not in STOPWORDS):
+            continue
+        if any(p not in _NOT_NAMES and len(p) > 1 for p in parts):
+            return True
+    return False
+
+
 def names_a_place(question: str, text: str) -> bool:
     """``text`` holds a capitalised name that may be the asked-for place: not the question's own, no
     person's (a name with a title: "President George W. Bush"), and no country, nationality, title,

@@ -640,6 +640,9 @@ def decision_features(
     speaker = ft.asked_speaker(query.text)
     # "In which city…?" answered by a sentence that names no place but countries, people and months.
     place = best is not None and bool(ft.asked_place(query.text)) and not ft.names_a_place(query.text, best.text)
+    # "Where will the June 18 council meeting be held?" answered by "The council is scheduled to meet
+    # again on June 18…": a time, no venue.
+    place = place or (best is not None and ft.asks_venue(query.text) and not ft.gives_a_location(query.text, best.text))
     return {
         "type_missing": float((asked and (best is None or best.type_match == 0.0)) or place),
         "negation_missing": float(negation),

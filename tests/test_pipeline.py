@@ -21,7 +21,9 @@ from qa.features import (
     asked_speaker,
     asks_for_words,
     asks_name,
+    asks_venue,
     form_cues,
+    gives_a_location,
     key_support,
     key_terms,
     matches,
@@ -1215,3 +1217,20 @@ def test_british_and_american_words_match() -> None:
     assert matches("colour", {"color"}) and matches("color", {"colour"})
     assert matches("defence", {"defense"}) and matches("centre", {"center"})
     assert not matches("four", {"for"}) and not matches("hour", {"hor"})
+
+
+def test_where_an_event_is_held_wants_a_venue() -> None:
+    question = "Where will Thursday's community meeting be held?"
+    assert asks_venue(question) and asks_venue("Where did Putin and Bush meet?")
+    assert not asks_venue("Where is the company based?") and not asks_venue("Where was the author writing from?")
+    assert gives_a_location(question, "The meeting will be held at the converted tram depot.")
+    assert gives_a_location(question, "They will meet in Mexico City on Thursday.")
+    # a time, a person, an adjective or the question's own words place nothing
+    assert not gives_a_location(question, "Churches have scheduled a community meeting for Thursday evening.")
+    assert not gives_a_location(question, "In Putin’s words, it was hinting at the Russian endorsement.")
+    assert not gives_a_location(question, "He spoke at length with President Bush.")
+    text = "Meeting\nLocal churches have scheduled a community meeting for Thursday evening to discuss support.\n"
+    evidence = engine(FakeReader({"a.txt": text})).evidence(question)
+    assert evidence.features["type_missing"] == 1.0
+    placed = text.replace("for Thursday evening", "for Thursday evening at Dunmore town hall")
+    assert engine(FakeReader({"a.txt": placed})).evidence(question).features["type_missing"] == 0.0
