@@ -71,16 +71,16 @@ class ConfidenceModel:
 
 def answer_probability(model: ConfidenceModel, features: Mapping[str, float], settings: AnswerSettings) -> float:
     """The model's probability, cut by ``missing_type_factor`` when the first quote lacks the kind of
-    answer asked for: "When…?" answered by a sentence with no date is no answer, however close its
-    words; and by ``negation_missing_factor`` when the question is negated and the quote negates
-    nothing ("What did the treaty *not* cover?" answered by "The treaty covered fishing quotas.");
+    answer asked for ("When…?" answered by a sentence with no date is no answer, however close its
+    words) or the time the question pins ("…in 1973?"); by ``negation_missing_factor`` when the
+    question is negated and the quote negates nothing ("What did the treaty *not* cover?" answered by "The treaty covered fishing quotas.");
     by ``silent_speaker_factor`` when nobody asked about speaks, and by ``withheld_name_factor`` when
     the quote refers to the thing whose name is asked without naming it; by ``type_rescued_factor`` when
     the quote holds the asked type only because a closer sentence without it was passed over.
     Rules, not fitted weights: the training articles hold too few such questions for a fit to see
     them (docs/design.md)."""
     p = model.probability(features)
-    if features.get("type_missing"):
+    if features.get("type_missing") or features.get("time_missing"):
         p *= settings.missing_type_factor
     if features.get("negation_missing"):
         p *= settings.negation_missing_factor

@@ -988,6 +988,31 @@ def slot_mention(
     return referred or ("other" if other else "")
 
 
+# -- a time the question pins ------------------------------------------------------
+
+# "Who wrote a paper on real-time computation in 1973?", "How many seats did the party win four years
+# ago?": a sentence that does not state the time is about another one (or about no particular time).
+_PINNED_TIME = re.compile(
+    r"\b(?:(?:in|by|since|during|before|after|until)\s+(?P<year>1[5-9]\d\d|20\d\d)(?![\d’'s])"
+    r"|(?P<phrase>(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a)\s+years?\s+ago"
+    r"|last\s+(?:year|season|month|week|decade|summer|winter|spring|autumn|fall)|this\s+(?:year|season)))\b",
+    re.I,
+)
+
+
+def pinned_time(question: str) -> str:
+    """The time a question pins its answer to ("1973", "four years ago", "last season"), or ""."""
+    match = _PINNED_TIME.search(question)
+    if match is None:
+        return ""
+    return match.group("year") or " ".join(match.group("phrase").casefold().split())
+
+
+def states_time(text: str, pinned: str) -> bool:
+    """``text`` states the pinned time (the same year or words)."""
+    return pinned in " ".join(text.casefold().split())
+
+
 # -- places -------------------------------------------------------------------------
 
 # "In which city did Putin and Bush meet…?" wants a place name the question does not hold; a country, a

@@ -33,6 +33,7 @@ from qa.features import (
     overlap,
     owner_conflict,
     owner_echo,
+    pinned_time,
     possessions,
     question_words,
     quoted_by,
@@ -1234,3 +1235,21 @@ def test_where_an_event_is_held_wants_a_venue() -> None:
     assert evidence.features["type_missing"] == 1.0
     placed = text.replace("for Thursday evening", "for Thursday evening at Dunmore town hall")
     assert engine(FakeReader({"a.txt": placed})).evidence(question).features["type_missing"] == 0.0
+
+
+def test_a_quote_that_does_not_state_the_pinned_time_is_about_another() -> None:
+    assert pinned_time("Who wrote a paper on real-time computation in 1973?") == "1973"
+    assert pinned_time("How many seats did the party win four years ago?") == "four years ago"
+    assert pinned_time("Who won the league last season?") == "last season"
+    # "in what year" asks for a time, pins none; "the 2001 meeting" names a thing
+    assert pinned_time("In what year did it happen?") == "" and pinned_time("What did the 2001 meeting decide?") == ""
+    model = ConfidenceModel(weights={}, bias=-1.0, means={}, scales={})
+    question = "How many seats did the Social Labour Party win four years ago?"
+    now = "Vote\nThe Social Labour Party won 15 seats, the nationalist Homeland Movement 9.\n"
+    evidence = engine(FakeReader({"a.txt": now}), model).evidence(question)
+    assert evidence.features["time_missing"] == 1.0
+    assert evidence.confidence == pytest.approx(model.probability({}) * S.missing_type_factor)
+    answer = engine(FakeReader({"a.txt": now}), model).answer(question)
+    assert answer.abstained and answer.missing == "mention of “four years ago”"
+    then = now.replace("won 15 seats,", "won 15 seats, up from 11 four years ago;")
+    assert engine(FakeReader({"a.txt": then}), model).evidence(question).features["time_missing"] == 0.0
