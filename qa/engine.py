@@ -184,7 +184,8 @@ class CorpusQA:
 
 def _missing(evidence: Evidence) -> str:
     """What the abstention names as absent: the kind of answer asked for, the asked-for speaker's words, or a name."""
-    if evidence.features.get("type_missing"):
+    if evidence.features.get("type_missing") or evidence.features.get("type_rescued"):
+        # Rescued: the sentence closest in wording gives none; the one that does is no sure answer.
         return asked_kind(evidence.query.text) or asked_place(evidence.query.text)
     if evidence.features.get("time_missing"):
         return f"mention of “{pinned_time(evidence.query.text)}”"

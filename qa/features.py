@@ -1080,8 +1080,11 @@ _PLACE_NOUNS = (
 _LOCATIVE = re.compile(
     r"\b(?:in|at|near|outside|inside|off|across|around|within|beside|behind)\s+"
     r"(?:(?:the|a|an|its|their|his|her)\s+)?(?:[\w-]+\s+){0,3}?"
-    rf"(?:(?P<noun>{_PLACE_NOUNS})\b|(?P<name>[A-ZÀ-Þ][\w.-]*(?:\s+[A-ZÀ-Þ][\w.-]*)*)(?![\w.-])(?![’']s)(?!\s+[a-z]))",
+    rf"(?:(?P<noun>{_PLACE_NOUNS})\b|(?P<name>[A-ZÀ-Þ][\w.-]*(?:\s+[A-ZÀ-Þ][\w.-]*)*)(?![\w.-])(?![’']s)(?:\s+(?P<next>[a-z]+))?)",
 )
+
+
+_PLACE_AFTER = re.compile(rf"\s+(?:[\w-]+\s+){{0,2}}(?:{_PLACE_NOUNS})\b")
 
 
 def asks_venue(question: str) -> bool:
@@ -1098,6 +1101,13 @@ def gives_a_location(question: str, text: str) -> bool:
     for match in _LOCATIVE.finditer(text):
         if match.group("noun"):
             return True
+        # "at the Russian endorsement": a capitalised word before a lowercase noun is an adjective
+        # ("in the Kremlin on Thursday" is a place: "on" is a function word).
+        following = match.group("next")
+        if following and following not in STOPWORDS:
+            if _PLACE_AFTER.match(text, match.end("name")):
+                return True  # "at Dunmore town hall"
+            continue
         parts = [p.casefold().strip(".’'") for p in match.group("name").split()]
         if any(p in _TITLES for p in parts) or all(matches(p, words, stems) for p in parts if p not in STOPWORDS):
             continue

@@ -1226,6 +1226,7 @@ def test_where_an_event_is_held_wants_a_venue() -> None:
     assert not asks_venue("Where is the company based?") and not asks_venue("Where was the author writing from?")
     assert gives_a_location(question, "The meeting will be held at the converted tram depot.")
     assert gives_a_location(question, "They will meet in Mexico City on Thursday.")
+    assert gives_a_location("Where did he meet Putin?", "He sat down in the Kremlin on Thursday.")
     # a time, a person, an adjective or the question's own words place nothing
     assert not gives_a_location(question, "Churches have scheduled a community meeting for Thursday evening.")
     assert not gives_a_location(question, "In Putin’s words, it was hinting at the Russian endorsement.")
