@@ -826,7 +826,47 @@ def withheld_mention(question: str, text: str) -> str:
     if _ASKS_AMOUNT.match(question) and _AMOUNT_WITHHELD.search(text):
         return "said"
     mention = slot_mention(question, text)
-    return mention if mention in ("indefinite", "definite", "other") else ""
+    if mention in ("indefinite", "definite", "other"):
+        return mention
+    return "source" if _credits_only_the_source(question, text) else ""
+
+
+# People a "which X" question may ask for by their role.
+_PERSON_ROLES = frozenset((
+    "journalist", "reporter", "correspondent", "writer", "author", "editor", "columnist", "minister", "official",
+    "spokesman", "spokeswoman", "spokesperson", "officer", "leader", "player", "striker", "coach", "manager",
+    "scientist", "researcher", "astronomer", "lawyer", "judge", "senator", "diplomat", "analyst", "commander",
+    "ambassador", "executive", "candidate", "activist", "economist", "expert", "adviser", "advisor", "aide",
+))  # fmt: skip
+
+
+def _credits_only_the_source(question: str, text: str) -> bool:
+    """"Which Axios journalist reported the talks?" answered by "…were reported by Axios…": the quote
+    names the organisation the question names for the person, and no one beside it."""
+    slot = asked_slot(question)
+    if slot is None or slot[0].removesuffix("s") not in _PERSON_ROLES:
+        return False
+    sources = {m.casefold() for m in slot[1] if m[:1].isupper() and m.casefold() not in _COUNTRIES}
+    if not sources:
+        return False
+    words = question_words(question)
+    stems = word_stems(words)
+    tokens = [(m.group(0), m.start()) for m in _SLOT_TOKEN.finditer(text)]
+    found = False
+    for i, (token, _) in enumerate(tokens):
+        if token.casefold().strip(".’'") not in sources:
+            continue
+        found = True
+        for other, position in tokens[max(0, i - 3) : i + 6]:
+            word = other.casefold().strip(".’'")
+            if (
+                other[:1].isupper()
+                and word not in _TITLES | _COUNTRIES | _NOT_NAMES
+                and not matches(word, words, stems)
+                and not (word in _OPENERS and _opens_sentence(text, position))
+            ):
+                return False  # a person may stand beside it: "Axios's Barak Ravid"
+    return found
 
 
 _ASKS_AMOUNT = re.compile(r"^how (?:much|many)\b|^(?:what|at what) (?:is |was )?(?:the )?(?:amount|sum|price|cost|fee|value|number)\b", re.I)

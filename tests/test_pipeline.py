@@ -1254,3 +1254,15 @@ def test_a_quote_that_does_not_state_the_pinned_time_is_about_another() -> None:
     assert answer.abstained and answer.missing == "mention of “four years ago”"
     then = now.replace("won 15 seats,", "won 15 seats, up from 11 four years ago;")
     assert engine(FakeReader({"a.txt": then}), model).evidence(question).features["time_missing"] == 0.0
+
+
+def test_a_quote_crediting_only_the_source_names_no_journalist() -> None:
+    question = "Which Axios journalist reported the Rubio talks?"
+    credited = "Details of these talks were reported by Axios at the same time as the Foreign Minister’s meetings."
+    assert withheld_mention(question, credited) == "source"
+    # a person beside the source, or a question that asks for the source itself, holds nothing back
+    assert withheld_mention(question, "The talks were first reported by Axios reporter Barak Ravid.") == ""
+    assert withheld_mention(question, "Barak Ravid of Axios reported the talks.") == ""
+    assert withheld_mention("Which news site reported the Rubio talks?", credited) == ""
+    text = f"Talks\n{credited}\n"
+    assert engine(FakeReader({"a.txt": text})).evidence(question).features["name_withheld"] == 1.0
