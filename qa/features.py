@@ -1127,6 +1127,11 @@ _LOCATIVE = re.compile(
 _PLACE_AFTER = re.compile(rf"\s+(?:[\w-]+\s+){{0,2}}(?:{_PLACE_NOUNS})\b")
 
 
+def asks_where(question: str) -> bool:
+    """A "where" question that a location answers (not "where was the author writing from": the dateline)."""
+    return bool(re.match(r"where\b", question, re.I)) and not asks_byline(question)
+
+
 def asks_venue(question: str) -> bool:
     """Where an event is, was or will be held ("Where will the council meeting be held?")."""
     return bool(_ASKS_VENUE.match(question))

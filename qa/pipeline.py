@@ -706,16 +706,24 @@ def prefer_named(query: Query, candidates: list[Candidate]) -> list[Candidate]:
 
 
 def prefer_typed(query: Query, candidates: list[Candidate], settings: AnswerSettings) -> list[Candidate]:
-    """When the best candidate lacks the kind of answer asked for (no distance for "how far…?") and one
-    scoring within ``type_rescue_margin`` of it holds one, that one goes first: a quote without the
-    asked type answers nothing, however close its words (``type_weight`` is only a nudge)."""
-    if not candidates or candidates[0].type_match > 0.0 or not ft.type_cues(query.text):
+    """When the best candidate lacks the kind of answer asked for (no distance for "how far…?", no place
+    for "where…?") and one scoring within ``type_rescue_margin`` of it holds one, that one goes first: a
+    quote without the asked type answers nothing, however close its words (``type_weight`` is only a
+    nudge)."""
+    if not candidates:
         return candidates
     best = candidates[0]
+    # "Where…?" has no answer type of its own (a missing place is too often a right answer: "earl of
+    # Hereford"), but a place still beats no place in a close call.
+    typed = bool(ft.type_cues(query.text))
+    where = not typed and ft.asks_where(query.text)
+    if not ((typed and best.type_match == 0.0) or (where and not ft.gives_a_location(query.text, best.text))):
+        return candidates
     for i, c in enumerate(candidates[1:], 1):
         if best.score - c.score > settings.type_rescue_margin:
             break
-        if c.type_match >= 1.0 and not overlaps(c, best):
+        holds = c.type_match >= 1.0 if typed else ft.gives_a_location(query.text, c.text)
+        if holds and not overlaps(c, best):
             return [replace(c, typed_over=best.score - c.score), *candidates[:i], *candidates[i + 1 :]]
     return candidates
 

@@ -1266,3 +1266,14 @@ def test_a_quote_crediting_only_the_source_names_no_journalist() -> None:
     assert withheld_mention("Which news site reported the Rubio talks?", credited) == ""
     text = f"Talks\n{credited}\n"
     assert engine(FakeReader({"a.txt": text})).evidence(question).features["name_withheld"] == 1.0
+
+
+def test_a_sentence_that_places_goes_ahead_of_a_close_one_that_does_not_for_where() -> None:
+    query = pl.Query("Where is Kessler based?", (), np.zeros(3))
+    unplaced = _candidate("Kessler said it would offer severance packages based on length of service.", 0.90, 0.0, 0)
+    placed = _candidate("Kessler, which is based in Columbus, Ohio, makes washing machines.", 0.85, 0.0, 100)
+    promoted = pl.prefer_typed(query, [unplaced, placed], S)
+    assert promoted[0].text == placed.text and promoted[0].typed_over == pytest.approx(0.05)
+    # the dateline question is the byline's, not a place's
+    dateline = pl.Query("Where was the author writing from?", (), np.zeros(3))
+    assert pl.prefer_typed(dateline, [unplaced, placed], S) == [unplaced, placed]
