@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from .lexical import STOPWORDS, tokenize
 
@@ -858,13 +858,7 @@ def _credits_only_the_source(question: str, text: str) -> bool:
             continue
         found = True
         for other, position in tokens[max(0, i - 3) : i + 6]:
-            word = other.casefold().strip(".’'")
-            if (
-                other[:1].isupper()
-                and word not in _TITLES | _COUNTRIES | _NOT_NAMES
-                and not matches(word, words, stems)
-                and not (word in _OPENERS and _opens_sentence(text, position))
-            ):
+            if _new_name_word(other, words, stems, _NO_PERSON_WORDS, text=text, position=position):
                 return False  # a person may stand beside it: "Axios's Barak Ravid"
     return found
 
@@ -898,16 +892,31 @@ def _another_of_its_kind(
     while k >= 0 and i - k <= 3 and tokens[k][0].casefold() not in _NP_STOP and "\n" not in text[tokens[k][1] : tokens[i][1]]:
         token = tokens[k][0]
         if token[:1].isupper() and not matches(token.casefold(), words, stems) and not _opens_sentence(text, tokens[k][1]):
-            return not any(
-                t[:1].isupper() and not matches(t.casefold().strip(".’'"), words, stems) and t.casefold().strip(".’'") not in _NOT_NAMES
-                for t, _ in tokens[i + 1 : i + 4]
-            )
+            return not any(_new_name_word(t, words, stems) for t, _ in tokens[i + 1 : i + 4])
         k -= 1
     return False
 
 
 def _opens_sentence(text: str, position: int) -> bool:
     return position == 0 or text[:position].rstrip()[-1:] in _SENTENCE_END
+
+
+def _new_name_word(
+    token: str,
+    words: Collection[str],
+    stems: Collection[str],
+    not_names: Collection[str] = _NOT_NAMES,
+    *,
+    text: str = "",
+    position: int = -1,
+) -> bool:
+    """``token`` may be part of a name the question does not hold: capitalised, none of ``not_names``
+    (function words, months, …) and not the question's own; at ``position`` in ``text``, also no common
+    sentence opener ("However") that is capitalised only because a sentence starts there."""
+    word = token.casefold().strip(".’'")
+    if not token[:1].isupper() or word in not_names or matches(word, words, stems):
+        return False
+    return position < 0 or not (word in _OPENERS and _opens_sentence(text, position))
 
 
 def slot_mention(
@@ -953,10 +962,7 @@ def slot_mention(
             # Cuban capital": a capitalised word before a lowercase one is an adjective).
             after = tokens[i + 2 : i + 8]
             if not any(
-                token[:1].isupper()
-                and not matches(token.casefold().strip(".’'"), words, stems)
-                and token.casefold().strip(".’'") not in _NOT_NAMES
-                and not (k + 1 < len(after) and after[k + 1][0][:1].islower())
+                _new_name_word(token, words, stems) and not (k + 1 < len(after) and after[k + 1][0][:1].islower())
                 for k, (token, _) in enumerate(after)
             ):
                 return "indefinite"
@@ -1014,16 +1020,7 @@ def slot_mention(
         cut = max((k + 1 for k, (t, _) in enumerate(before) if t.casefold() in ("and", "or")), default=0)
         window = before[cut:] + tokens[start:i] + tokens[i + 1 : i + 4]
         for token, position in [t for t in window if line_start <= t[1] < line_end]:
-            if token in _QUOTE_OPENERS:
-                return "named"
-            word = token.casefold().strip(".’'")
-            # A sentence's first word is capitalised anyway: there only a word that is no common opener counts.
-            if (
-                token[:1].isupper()
-                and word not in _NOT_NAMES
-                and not matches(word, words, stems)
-                and not (word in _OPENERS and _opens_sentence(text, position))
-            ):
+            if token in _QUOTE_OPENERS or _new_name_word(token, words, stems, text=text, position=position):
                 return "named"
     return referred or ("other" if other else "")
 
@@ -1093,6 +1090,8 @@ _TITLES = frozenset(
     chief executive director chairman spokesman spokeswoman ambassador councillor councilor
     """.split()  # noqa: SIM905
 )
+# Capitalised words that are no person's name: titles, countries and nationalities, function words, months.
+_NO_PERSON_WORDS = _TITLES | _COUNTRIES | _NOT_NAMES
 
 
 def asked_place(question: str) -> str:
@@ -1127,9 +1126,12 @@ _LOCATIVE = re.compile(
 _PLACE_AFTER = re.compile(rf"\s+(?:[\w-]+\s+){{0,2}}(?:{_PLACE_NOUNS})\b")
 
 
+_ASKS_WHERE = re.compile(r"^where\b", re.I)
+
+
 def asks_where(question: str) -> bool:
     """A "where" question that a location answers (not "where was the author writing from": the dateline)."""
-    return bool(re.match(r"where\b", question, re.I)) and not asks_byline(question)
+    return bool(_ASKS_WHERE.match(question)) and not asks_byline(question)
 
 
 def asks_venue(question: str) -> bool:
@@ -1154,11 +1156,17 @@ def gives_a_location(question: str, text: str) -> bool:
                 return True  # "at Dunmore town hall"
             continue
         parts = [p.casefold().strip(".’'") for p in match.group("name").split()]
-        if any(p in _TITLES for p in parts) or all(matches(p, words, stems) for p in parts if p not in STOPWORDS):
+        if _a_person_or_the_questions(parts, words, stems):
             continue
         if any(p not in _NOT_NAMES and len(p) > 1 for p in parts):
             return True
     return False
+
+
+def _a_person_or_the_questions(parts: Sequence[str], words: Collection[str], stems: Collection[str]) -> bool:
+    """A capitalised run (casefolded ``parts``) names a person ("President George W. Bush": a title) or
+    the question's own place ("New York"); "New Rochelle" is a new one, though it shares "New"."""
+    return any(p in _TITLES for p in parts) or all(matches(p, words, stems) for p in parts if p not in STOPWORDS)
 
 
 def names_a_place(question: str, text: str) -> bool:
@@ -1169,9 +1177,7 @@ def names_a_place(question: str, text: str) -> bool:
     stems = word_stems(words)
     for run in re.finditer(r"[A-ZÀ-Þ][\w’'.-]*(?:\s+(?:of\s+|de\s+|la\s+)?[A-ZÀ-Þ][\w’'.-]*)*", text):
         parts = [p.casefold().strip(".’'") for p in re.findall(r"[\w’'.-]+", run.group(0))]
-        # A person ("President George W. Bush"), or the question's own place ("New York"); "New
-        # Rochelle" is a new one, though it shares "New".
-        if any(p in _TITLES for p in parts) or all(matches(p, words, stems) for p in parts if p not in STOPWORDS):
+        if _a_person_or_the_questions(parts, words, stems):
             continue
         if any(p not in _COUNTRIES and p not in _NOT_NAMES and p not in _OPENERS and len(p) > 1 for p in parts):
             return True

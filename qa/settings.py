@@ -68,7 +68,8 @@ class AnswerSettings:
     """Abstain when the calibrated probability that the first quote answers is below this."""
     missing_type_factor: float = 0.05
     """The probability is multiplied by this when the first quote lacks the kind of answer asked for (a date for
-    "when", a number for "how many", an amount for "how much money", a name for "who" or "which newspaper")."""
+    "when", a number for "how many", an amount for "how much money", a name for "who" or "which newspaper", a
+    venue for "where will the meeting be held") or the time the question pins ("…in 1973?")."""
     negation_missing_factor: float = 0.1
     """The probability is multiplied by this when the question is negated ("what did X not do?") and the first
     quote negates nothing (nor says "only", "instead" or "rather")."""
