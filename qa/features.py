@@ -24,11 +24,14 @@ _MONEY_WORDS = r"dollars?|euros?|pounds?|rubles?|roubles?|pesos?|yuan|yen|francs
 # letter mentioned in it: "who wrote the article…", "the author of the story", "byline".
 ASKS_AUTHOR = re.compile(
     r"\b(who (wrote|reported|is the author of)|(author|writer|reporter)s? of|written by)\b.*\b(article|story|piece|report)\b"
-    r"|\b(article|story|piece)['’]?s? (author|writer|reporter)\b|\bbyline\b",
+    r"|\b(article|story|piece)['’]?s? (author|writer|reporter)\b|\bbyline\b"
+    # "What is the author's social media handle?": the byline block holds it, not the article's text.
+    r"|\bthe (author|writer|reporter)['’]s (?:[\w-]+ ){0,2}(handle|name|account|username|email)\b",
     re.I,
 )
 BYLINE = re.compile(r"^([Bb]y\s+[A-Z]|@\w{2,})")  # a byline or a handle: what "who wrote" cues
 BY_LINE = re.compile(r"^[Bb]y\s+[A-Z]")
+HANDLE_LINE = re.compile(r"^@\w{2,}\s*$", re.M)  # a line that is only a social-media handle
 # "Where was John Helmer reporting from?", "Where was the article written?", "Where is the reporter
 # based?": the dateline, a place in the byline ("By John Helmer, Moscow"). Not "Where did Axios report
 # the talks?": without "from", only the piece itself is written or filed, only a writer based (not
@@ -64,6 +67,12 @@ AGE = re.compile(
 DISTANCE = re.compile(
     rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an)[\s-]*(?:miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|ft|yards?|inches|light[\s-]years?|parsecs?|"
     r"astronomical units?)\b",
+    re.I,
+)
+# A percentage or a fraction: "68.2 percent", "12%", "half", "two-thirds", "one in five", "a majority".
+SHARE = re.compile(
+    r"\d\s*(?:%|percent\b|per\s?cent\b|pc\b)|\b(?:percent|per cent|half|halves|thirds?|quarters?|fifths?|tenths?|"
+    r"majority|minority|one in (?:\d+|two|three|four|five|six|seven|eight|nine|ten))\b",
     re.I,
 )
 MONEY = re.compile(rf"[$€£¥₽]|\b({_MONEY_WORDS})\b", re.I)
@@ -115,11 +124,18 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"^(how (many|much(?! ([\w-]+ )?(money|funding|aid|investment|cash))|long|big|large|tall|high|often)|"
-            r"what (percentage|number|amount|share|proportion))\b",
+            r"what (number|amount))\b",
             re.I,
         ),
         NUMBER,
         "number",
+    ),
+    # "What share of offers must drivers take?" is not answered by "four or five hours a day": by a
+    # percentage or a fraction.
+    (
+        re.compile(r"^(?:(?:in|by|of) )?(what|which) (percentage|percent|share|proportion|fraction|portion)\b", re.I),
+        SHARE,
+        "percentage",
     ),
     # Money, not just any number: "how much money", "what did it cost", "at what price".
     (
@@ -265,6 +281,17 @@ _CALLED = re.compile(
 
 def question_words(question: str) -> frozenset[str]:
     return frozenset(w.casefold() for w in _WORD.findall(question))
+
+
+def category_modifiers(question: str) -> frozenset[str]:
+    """The words that qualify the asked category ("florida" in "Which Florida newspaper…?"), casefolded:
+    they describe the answer, which an article names without restating ("The Miami Herald"), so the
+    corpus lacking them says nothing about whether it answers."""
+    match = _ENTITY.match(question)
+    if not match:
+        return frozenset()
+    head = question[match.start() : match.start("category")]
+    return frozenset(tokenize(re.sub(r"^(?:in |from |by |for |to |with )?(?:which|what)\s+", "", head, flags=re.I)))
 
 
 def asked_category(question: str) -> str:

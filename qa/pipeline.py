@@ -343,6 +343,7 @@ def score_sentences(
     cues = ft.type_cues(query.text)
     who = ft.asks_name(query.text)
     author = ft.asks_byline(query.text)
+    handle = author and ft.asked_kind(query.text) == "handle"
     words = ft.question_words(query.text)
     category = ft.asked_category(query.text)
     negated = ft.asks_negated(query.text)
@@ -396,6 +397,10 @@ def score_sentences(
         # The byline of the article the question is about (the best passage's), found by the loader
         # or a "By …" line; never a mere handle, never another article's byline.
         is_byline = text.startswith(doc.byline) if doc.byline else bool(ft.BY_LINE.match(text))
+        # …or, when a handle is asked for, the author's handle on the line just below it ("By John
+        # Helmer, Moscow" | "@bears_with").
+        if handle and doc.byline and not is_byline:
+            is_byline = ft.HANDLE_LINE.match(text) is not None and doc.text[:start].rstrip().endswith(doc.byline)
         byline = float(author and doc.doc_id == top_doc and is_byline)
         score = sentence_score(dense, cov, passage, kind + form, byline, len(text), fragment, s)
         nearby = bool(speaker) and not speaking and unnamed_speaker_after(doc.text, start, text, speaker)
@@ -622,7 +627,10 @@ def decision_features(
     uses the question's key terms at all."""
     # A follow-up ("Why did that deal fall through?") inherits its topic from the question before it.
     terms = ft.key_terms(tuple(t for tokens, _ in query.parts for t in tokens))
-    support = ft.key_support(terms, lambda t: _in_corpus(t, lexical))
+    # "Which Florida newspaper…?": the category's modifiers describe the answer, which an article
+    # names without restating them ("The Miami Herald").
+    modifiers = ft.category_modifiers(query.text)
+    support = ft.key_support((t for t in terms if t not in modifiers), lambda t: _in_corpus(t, lexical))
     best = candidates[0] if candidates else None
     # The runner-up is the best candidate that is not part of the best one (a pair's own sentence is no rival).
     second = next((c.score for c in candidates[1:] if best is not None and not overlaps(c, best)), 0.0)

@@ -64,8 +64,9 @@ class AnswerSettings:
     max_quote_chars: int = 400
     """Longest quote, in characters (a pair of sentences must fit)."""
     # -- abstention --------------------------------------------------------------
-    abstain_below: float = 0.04
-    """Abstain when the calibrated probability that the first quote answers is below this."""
+    abstain_below: float = 0.05
+    """Abstain when the calibrated probability that the first quote answers is below this (chosen on the
+    development sets: docs/quality.md)."""
     missing_type_factor: float = 0.05
     """The probability is multiplied by this when the first quote lacks the kind of answer asked for (a date for
     "when", a number for "how many", an amount for "how much money", a name for "who" or "which newspaper", a

@@ -19,9 +19,11 @@ from qa.features import (
     asked_place,
     asked_slot,
     asked_speaker,
+    asks_author,
     asks_for_words,
     asks_name,
     asks_venue,
+    category_modifiers,
     form_cues,
     gives_a_location,
     key_support,
@@ -1277,3 +1279,36 @@ def test_a_sentence_that_places_goes_ahead_of_a_close_one_that_does_not_for_wher
     # the dateline question is the byline's, not a place's
     dateline = pl.Query("Where was the author writing from?", (), np.zeros(3))
     assert pl.prefer_typed(dateline, [unplaced, placed], S) == [unplaced, placed]
+
+
+def test_what_share_asks_for_a_percentage_or_a_fraction_not_any_number() -> None:
+    question = "What share of trip offers are drivers required to take?"
+    cues = type_cues(question)
+    assert asked_kind(question) == "percentage"
+    assert type_match("Drivers must accept at least 80 percent of ride requests.", cues, False, set()) == 1.0
+    assert type_match("Two-thirds of drivers work part time.", cues, False, set()) == 1.0
+    assert type_match("Drivers work four or five hours a day.", cues, False, set()) == 0.0
+    # "how many" still takes any number
+    how_many = type_cues("How many hours do drivers work?")
+    assert type_match("Drivers work four or five hours a day.", how_many, False, set()) == 1.0
+
+
+def test_the_words_qualifying_an_asked_category_are_no_key_terms() -> None:
+    assert category_modifiers("Which Florida newspaper backed up the Axios report?") == {"florida"}
+    assert category_modifiers("Which airline flew Diaz-Canel to Moscow?") == frozenset()
+    assert category_modifiers("Who flew Diaz-Canel to Moscow?") == frozenset()
+    # The corpus never says "Florida", only "The Miami Herald": that is no sign the question is off-corpus.
+    text = "Title\nAxios reported the talks. The Miami Herald has confirmed the details.\n"
+    features = engine(FakeReader({"a.txt": text})).evidence("Which Florida newspaper backed up the Axios report?").features
+    assert features["key_support"] == pytest.approx(0.5)  # "backed" is missing, "florida" is not counted
+
+
+def test_the_authors_handle_is_the_line_below_the_byline() -> None:
+    assert asks_author("What is the author's social media handle?")
+    assert not asks_author("What is the author's view of the sanctions?")  # the article's text answers that
+    text = "Title\n\nBy Jane Doe, Havana\n@janedoe\nCuba asked Russia for oil on Monday.\nMr Castro said @cubaminrex would reply.\n"
+    qa = engine(FakeReader({"a.txt": text}))
+    handle = qa.evidence("What is the author's social media handle?").candidates[0]
+    assert handle.byline == 1.0 and handle.text.startswith("@janedoe")
+    # "who wrote" still wants the byline itself, not the handle below it
+    assert qa.answer("Who wrote the article about Cuba asking Russia for oil?").quotes[0].text.startswith("By Jane Doe")
