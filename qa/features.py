@@ -162,7 +162,7 @@ ENTITY_NOUNS = (
 )  # fmt: skip
 _ENTITY = re.compile(
     r"^(?:in |from |by |for |to |with )?(?:which|what)\s+"
-    r"(?:(?!(?:is|was|are|were|does|did|do|the|a|an|type|kind|sort|form|of)\b)[\w-]+\s+){0,2}?"
+    r"(?P<modifiers>(?:(?!(?:is|was|are|were|does|did|do|the|a|an|type|kind|sort|form|of)\b)[\w-]+\s+){0,2}?)"
     rf"(?P<category>{'|'.join(ENTITY_NOUNS)})(?:e?s)?\b",
     re.I,
 )
@@ -288,10 +288,7 @@ def category_modifiers(question: str) -> frozenset[str]:
     they describe the answer, which an article names without restating ("The Miami Herald"), so the
     corpus lacking them says nothing about whether it answers."""
     match = _ENTITY.match(question)
-    if not match:
-        return frozenset()
-    head = question[match.start() : match.start("category")]
-    return frozenset(tokenize(re.sub(r"^(?:in |from |by |for |to |with )?(?:which|what)\s+", "", head, flags=re.I)))
+    return frozenset(tokenize(match.group("modifiers"))) if match else frozenset()
 
 
 def asked_category(question: str) -> str:
@@ -789,7 +786,7 @@ def asked_slot(question: str) -> tuple[str, tuple[str, ...], bool] | None:
         return match.group("head").casefold(), tuple(match.group("modifiers").split()), True
     match = _ENTITY.match(question)
     if match is not None:
-        lead = question[match.start() : match.start("category")].split()
+        lead = match.group("modifiers").split()
         return match.group("category").casefold(), tuple(w for w in lead if w.casefold() not in _ENTITY_LEAD), False
     match = _WHICH.match(question)
     if match is not None and match.group("head").casefold().rstrip("s") not in _TYPE_WORDS:
