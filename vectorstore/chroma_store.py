@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -549,6 +549,9 @@ class ChromaStore:
     def document_count(self) -> int:
         return int(self._documents.count())
 
+    def sentence_count(self) -> int:
+        return int(self._sentences.count())
+
     def stored_chunks(self) -> list[StoredChunk]:
         """Every chunk's stored metadata, in pages (large stores)."""
         return [
@@ -709,6 +712,21 @@ class ChromaStore:
         self._documents.delete(ids=[doc_id])
         self._chunks.delete(where={"doc_id": doc_id})
         self._sentences.delete(where={"doc_id": doc_id})
+
+    def sweep(self, keep_chunks: Collection[str], keep_sentences: Collection[str]) -> int:
+        """Delete every chunk and sentence record not kept (what interrupted writes left); return how many.
+
+        Only for a sync that found the store holding more than its layout: it reads every id.
+        """
+        self._guard()
+        removed = 0
+        for collection, keep in ((self._chunks, keep_chunks), (self._sentences, keep_sentences)):
+            pages = _pages(collection, [], self._max_batch)
+            stray = [i for got in pages for i in got["ids"] if i not in keep]
+            for batch in _batches(stray, self._max_batch):
+                collection.delete(ids=list(batch))
+            removed += len(stray)
+        return removed
 
     def bump_revision(self) -> str:
         self._guard()

@@ -122,12 +122,13 @@ class _Plan:
     backfill: list[DocumentRecord] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     stored: set[str] = field(default_factory=set)
-    # The store holds records the layout does not (an interrupted write): every write replaces.
+    # The store holds records the layout does not (an interrupted write): every write replaces,
+    # and what the new layout does not account for is swept out.
     untidy: bool = False
 
     @property
     def writes(self) -> bool:
-        return bool(self.to_write or self.removed or self.backfill)
+        return bool(self.to_write or self.removed or self.backfill or self.untidy)
 
 
 class CorpusIndex:
@@ -243,7 +244,10 @@ class CorpusIndex:
         """What must be written, kept, backfilled and removed to bring the store in line."""
         plan = _Plan()
         rows = {r.doc_id: row for row, r in enumerate(base.documents)}
-        plan.untidy = self.store.count() != len(base.chunk_ids)
+        plan.untidy = (self.store.count(), self.store.sentence_count()) != (
+            len(base.chunk_ids),
+            int(base.sentence_ptr[-1]),
+        )
         # Chunks the layout does not account for (an interrupted write, a store from before article
         # records): read once, so complete ones get their record back without re-embedding.
         loose: dict[str, list[StoredChunk]] = {}
@@ -316,8 +320,6 @@ class CorpusIndex:
             self.store.write_document_records(plan.backfill)
         for doc_id in plan.removed:
             self.store.delete_document(doc_id)
-        if plan.writes:
-            revision = self.store.bump_revision()
         if not plan.writes and len(plan.kept) == len(base.documents):
             layout = base  # nothing changed: the revision's layout as it was
         else:
@@ -327,6 +329,12 @@ class CorpusIndex:
                 for doc_id, (_, kept) in plan.kept.items()
             }
             layout = Layout.build(records, chunks)
+        if plan.untidy:
+            # A writer killed between storing a new version and deleting the old one leaves the
+            # old one's records behind, out of every layout: nothing else would ever remove them.
+            self.store.sweep(set(layout.chunk_ids), set(_sentence_ids(layout)))
+        if plan.writes:
+            revision = self.store.bump_revision()
         if self.cache is not None and revision != EMPTY_REVISION:
             self.cache.save_layout(revision, layout)
         for doc in read.values():  # what this sync read is likely asked about first
@@ -437,6 +445,12 @@ def _mean_vectors(sentence_vectors: np.ndarray, sizes: list[int]) -> np.ndarray:
         out[i] = mean / norm if norm > 0 else mean
         at += n
     return out
+
+
+def _sentence_ids(layout: Layout) -> Iterator[str]:
+    counts = np.diff(layout.sentence_ptr).tolist()
+    for chunk_id, n in zip(layout.chunk_ids, counts, strict=True):
+        yield from (sentence_id(chunk_id, j) for j in range(n))
 
 
 def _complete(stored: Sequence[StoredChunk], content_hash: str) -> bool:
