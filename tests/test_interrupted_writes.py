@@ -105,6 +105,7 @@ def test_a_sync_stopped_after_any_write_is_finished_by_the_next(tmp_path: Path, 
     embedder = HashingEmbedder()
     total = _write_calls(tmp_path, store_dir, embedder)
     assert total >= 6  # sentences, chunks, records, stale deletes, the removal, the revision
+    swept = 0
     for after in range(total):
         name = f"crash-{after}"
         corpus = _corpus(tmp_path / name)
@@ -122,8 +123,15 @@ def test_a_sync_stopped_after_any_write_is_finished_by_the_next(tmp_path: Path, 
         fresh = CorpusIndex(
             [Source(corpus)], open_store(StoreSettings(store_dir=store_dir), name, embedder), embedder
         )
-        fresh.sync()
+        report = fresh.sync()
         _tidy(fresh)
+        if report.swept:
+            assert (
+                f"{report.swept} record" in report.summary()
+                and "interrupted sync removed" in report.summary()
+            )
+        swept += report.swept
         again = fresh.sync()
         assert not again.changed and again.chunks_written == 0, (after, again.summary())
         _tidy(fresh)
+    assert swept > 0  # some stops left records that only the sweep removes

@@ -145,3 +145,5 @@ def test_the_sync_summary_counts_in_words() -> None:
 
     assert SyncReport(added=("a.txt",), chunks_written=1).summary().endswith("0 unchanged; 1 chunk embedded")
     assert "; 3 chunks embedded" in SyncReport(chunks_written=3).summary()
+    assert SyncReport().summary().endswith("0 chunks embedded")  # nothing swept: nothing said
+    assert SyncReport(swept=1).summary().endswith("; 1 record left by an interrupted sync removed")

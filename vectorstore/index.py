@@ -45,6 +45,8 @@ class SyncReport:
     unchanged: tuple[str, ...] = ()
     problems: tuple[FileProblem, ...] = ()
     chunks_written: int = 0
+    # Chunk and sentence records an interrupted earlier sync left behind, removed by this one.
+    swept: int = 0
 
     @property
     def changed(self) -> bool:
@@ -55,6 +57,8 @@ class SyncReport:
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged; {plural(self.chunks_written, 'chunk')} embedded"
         )
+        if self.swept:
+            line += f"; {plural(self.swept, 'record')} left by an interrupted sync removed"
         if self.problems:
             line += f"; {plural(len(self.problems), 'file')} skipped"
         return line
@@ -329,10 +333,11 @@ class CorpusIndex:
                 for doc_id, (_, kept) in plan.kept.items()
             }
             layout = Layout.build(records, chunks)
+        swept = 0
         if plan.untidy:
             # A writer killed between storing a new version and deleting the old one leaves the
             # old one's records behind, out of every layout: nothing else would ever remove them.
-            self.store.sweep(set(layout.chunk_ids), set(_sentence_ids(layout)))
+            swept = self.store.sweep(set(layout.chunk_ids), set(_sentence_ids(layout)))
         if plan.writes:
             revision = self.store.bump_revision()
         if self.cache is not None and revision != EMPTY_REVISION:
@@ -349,6 +354,7 @@ class CorpusIndex:
             unchanged=tuple(plan.unchanged),
             problems=tuple(problems),
             chunks_written=written,
+            swept=swept,
         )
 
     def _write(
