@@ -7,6 +7,7 @@ is tried, the narrow ones included.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from tests.fakes import HashingEmbedder
 from vectorstore import ChromaStore, CorpusIndex, Source, StoreSettings, open_store
+from vectorstore.index import plural
 
 WRITES = frozenset({"add", "upsert", "update", "delete", "modify"})
 
@@ -67,71 +69,106 @@ def _corpus(root: Path) -> Path:
     return root
 
 
-def _change(corpus: Path) -> None:
+def _update_remove_add(corpus: Path) -> None:
     """An update (fewer chunks than before), a removal and an addition in one sync."""
     (corpus / "a.txt").write_text(_article("Ferries", "new ferries", 20), encoding="utf-8")
     (corpus / "b.txt").unlink()
     (corpus / "c.txt").write_text(_article("Pilots", "pilots", 30), encoding="utf-8")
 
 
-def _tidy(index: CorpusIndex) -> None:
+def _move_and_edit(corpus: Path) -> None:
+    """One article moved to a subfolder unchanged (a new doc id, the same text), another edited."""
+    (corpus / "old").mkdir()
+    (corpus / "a.txt").rename(corpus / "old" / "a.txt")
+    (corpus / "b.txt").write_text(_article("Cranes", "new cranes", 35), encoding="utf-8")
+
+
+# (name, build the store before the stopped sync, change the folder, doc ids after, words in, words out)
+SCENARIOS = [
+    ("update-remove-add", True, _update_remove_add, {"a.txt", "c.txt"}, ("new ferries", "pilots"),
+     ("cranes", " about ferries")),
+    ("first-build", False, lambda corpus: None, {"a.txt", "b.txt"}, ("ferries", "cranes"), ()),
+    ("move-and-edit", True, _move_and_edit, {"old/a.txt", "b.txt"}, ("ferries", "new cranes"), (" about cranes",)),
+]  # fmt: skip
+
+
+def _tidy(index: CorpusIndex, docs: set[str], present: tuple[str, ...], absent: tuple[str, ...]) -> None:
     snapshot = index.snapshot
     chunk_ids = set(snapshot.layout.chunk_ids)  # type: ignore[union-attr]
     assert index.store.count() == len(chunk_ids)
     assert index.store.sentence_count() == int(snapshot.layout.sentence_ptr[-1])  # type: ignore[union-attr]
     assert {sc.chunk_id for sc in index.store.stored_chunks()} == chunk_ids
-    assert {d.doc_id for d in index.store.stored_documents()} == {"a.txt", "c.txt"}
+    assert {d.doc_id for d in index.store.stored_documents()} == docs == set(snapshot.documents)
     texts = [t for _, t in index.store.chunk_texts()]
-    assert any("new ferries" in t for t in texts) and any("pilots" in t for t in texts)
-    assert not any(
-        "cranes" in t or " about ferries" in t for t in texts
-    )  # no old version, no removed article
+    assert all(any(word in t for t in texts) for word in present)
+    assert not any(word in t for t in texts for word in absent)  # no old version, no removed article
 
 
-def _write_calls(tmp_path: Path, store: Path, embedder: HashingEmbedder) -> int:
+def _index(corpus: Path, store: Path, name: str, embedder: HashingEmbedder) -> CorpusIndex:
+    return CorpusIndex([Source(corpus)], open_store(StoreSettings(store_dir=store), name, embedder), embedder)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "built", "change", "docs", "present", "absent"), SCENARIOS, ids=[s[0] for s in SCENARIOS]
+)
+def test_a_sync_stopped_after_any_write_is_finished_by_the_next(
+    tmp_path: Path,
+    store_dir: Path,
+    scenario: str,
+    built: bool,
+    change: Callable[[Path], None],
+    docs: set[str],
+    present: tuple[str, ...],
+    absent: tuple[str, ...],
+) -> None:
+    embedder = HashingEmbedder()
     corpus = _corpus(tmp_path / "count")
-    index = CorpusIndex(
-        [Source(corpus)], open_store(StoreSettings(store_dir=store), "count", embedder), embedder
-    )
-    index.sync()
-    _change(corpus)
+    index = _index(corpus, store_dir, "count", embedder)
+    if built:
+        index.sync()
+    change(corpus)
     fuse = _Fuse(None)
     _fused(index.store, fuse)
     index.sync()
-    return fuse.calls
-
-
-def test_a_sync_stopped_after_any_write_is_finished_by_the_next(tmp_path: Path, store_dir: Path) -> None:
-    embedder = HashingEmbedder()
-    total = _write_calls(tmp_path, store_dir, embedder)
-    assert total >= 6  # sentences, chunks, records, stale deletes, the removal, the revision
-    swept = 0
+    total = fuse.calls
+    assert total >= 3  # at least sentences, chunks and records
     for after in range(total):
-        name = f"crash-{after}"
+        name = f"stop-{after}"
         corpus = _corpus(tmp_path / name)
-        index = CorpusIndex(
-            [Source(corpus)], open_store(StoreSettings(store_dir=store_dir), name, embedder), embedder
-        )
-        index.sync()
-        _change(corpus)
+        index = _index(corpus, store_dir, name, embedder)
+        if built:
+            index.sync()
+        change(corpus)
         inner = _fused(index.store, _Fuse(after))
         with pytest.raises(Killed):
             index.sync()
         for attr, collection in inner.items():
             setattr(index.store, attr, collection)
         # A new process: nothing of the stopped sync's memory, the store as it was left.
-        fresh = CorpusIndex(
-            [Source(corpus)], open_store(StoreSettings(store_dir=store_dir), name, embedder), embedder
-        )
+        fresh = _index(corpus, store_dir, name, embedder)
         report = fresh.sync()
-        _tidy(fresh)
+        _tidy(fresh, docs, present, absent)
         if report.swept:
-            assert (
-                f"{report.swept} record" in report.summary()
-                and "interrupted sync removed" in report.summary()
+            assert report.summary().endswith(
+                f"{plural(report.swept, 'record')} left by an interrupted sync removed"
             )
-        swept += report.swept
         again = fresh.sync()
-        assert not again.changed and again.chunks_written == 0, (after, again.summary())
-        _tidy(fresh)
-    assert swept > 0  # some stops left records that only the sweep removes
+        assert not again.changed and again.chunks_written == 0 and not again.swept, (after, again.summary())
+        _tidy(fresh, docs, present, absent)
+
+
+def test_an_old_version_left_behind_is_swept_and_said(tmp_path: Path, store_dir: Path) -> None:
+    """The window the SIGKILL test found: the new version's records written, the old one's not yet deleted."""
+    embedder = HashingEmbedder()
+    corpus = _corpus(tmp_path / "corpus")
+    index = _index(corpus, store_dir, "news", embedder)
+    index.sync()
+    _update_remove_add(corpus)
+    old_chunks = {sc.chunk_id for sc in index.store.stored_chunks() if sc.doc_id == "a.txt"}
+    index.store._delete_stale = lambda *args: None  # type: ignore[method-assign]  # killed right before it
+    index.sync()
+    assert old_chunks <= {sc.chunk_id for sc in index.store.stored_chunks()}  # the old version is still there
+    report = _index(corpus, store_dir, "news", embedder).sync()
+    assert report.swept > len(old_chunks)  # its chunks and their sentences
+    assert report.summary().endswith("records left by an interrupted sync removed")
+    assert not old_chunks & {sc.chunk_id for sc in index.store.stored_chunks()}
