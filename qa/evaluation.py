@@ -65,18 +65,18 @@ class Outcome:
 
 @dataclass(frozen=True)
 class SystemScores:
-    """One system's figures; ratios are shares in [0, 1]."""
+    """One system's figures; ratios are shares in [0, 1], None where a set has no question they count."""
 
     system: str
     answerable: int
     unanswerable: int
-    first_quote_hit: float
-    any_quote_hit: float
+    first_quote_hit: float | None
+    any_quote_hit: float | None
     recall_at_1: float | None
     recall_at_5: float | None
     mrr: float | None
     abstained_unanswerable: float | None
-    false_abstentions: float
+    false_abstentions: float | None
     not_verbatim: float
     mean_quote_chars: float
     latency_p50_ms: float
@@ -106,15 +106,22 @@ class EvalReport:
                 )  # fmt: skip
         return rows
 
-    def thresholds(self, steps: Sequence[float] = (0.02, 0.04, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)) -> list[tuple[float, float, float, float]]:
-        """Rows ``(threshold, first-quote hit, unanswerable abstained, false abstentions)``."""
+    def thresholds(
+        self, steps: Sequence[float] = (0.02, 0.04, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+    ) -> list[tuple[float, float | None, float | None, float | None]]:
+        """Rows ``(threshold, first-quote hit, unanswerable abstained, false abstentions)``; None for a
+        share of no questions (a set without answerable, or without unanswerable, ones)."""
         answerable = [o for o in self.outcomes if o.answerable]
         unanswerable = [o for o in self.outcomes if not o.answerable]
+
+        def share(count: int, of: Sequence[Outcome]) -> float | None:
+            return count / len(of) if of else None
+
         rows = []
         for t in steps:
-            hit = sum(o.answers and o.confidence >= t for o in answerable) / max(len(answerable), 1)
-            abstained = sum(o.confidence < t for o in unanswerable) / max(len(unanswerable), 1)
-            false = sum(o.confidence < t for o in answerable) / max(len(answerable), 1)
+            hit = share(sum(o.answers and o.confidence >= t for o in answerable), answerable)
+            abstained = share(sum(o.confidence < t for o in unanswerable), unanswerable)
+            false = share(sum(o.confidence < t for o in answerable), answerable)
             rows.append((t, hit, abstained, false))
         return rows
 
@@ -123,8 +130,8 @@ class EvalReport:
         for low, high, n, mean, share in self.reliability():
             lines.append(f"  [{low:.1f}, {high:.1f})  {n:5d}  {mean:6.3f}  {share:6.3f}")
         lines.append("threshold: first-quote hit, unanswerable abstained, false abstentions")
-        for t, hit, abstained, false in self.thresholds():
-            lines.append(f"  {t:.2f}  {100 * hit:5.1f}%  {100 * abstained:5.1f}%  {100 * false:5.1f}%")
+        for t, *shares in self.thresholds():
+            lines.append(f"  {t:.2f}  " + "  ".join("   –  " if v is None else f"{100 * v:5.1f}%" for v in shares))
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -279,20 +286,25 @@ class _Tally:
 def _scores(
     name: str, t: _Tally, n_ans: int, n_un: int, *, retrieval: bool, abstains: bool, notes: str = ""
 ) -> SystemScores:
-    a = max(n_ans, 1)
+    # A set of off-corpus questions alone has no answerable one: its hit rates are "–", not 0%.
+    a = n_ans or None
+
+    def share(count: float, counted: bool = True) -> float | None:
+        return count / a if a is not None and counted else None
+
     return SystemScores(
         system=name,
         answerable=n_ans,
         unanswerable=n_un,
-        first_quote_hit=t.first / a,
-        any_quote_hit=t.any / a,
-        recall_at_1=t.r1 / a if retrieval else None,
-        recall_at_5=t.r5 / a if retrieval else None,
-        mrr=t.rr / a if retrieval else None,
+        first_quote_hit=share(t.first),
+        any_quote_hit=share(t.any),
+        recall_at_1=share(t.r1, retrieval),
+        recall_at_5=share(t.r5, retrieval),
+        mrr=share(t.rr, retrieval),
         abstained_unanswerable=(t.abstained_u / n_un if n_un else None)
         if abstains
         else (0.0 if n_un else None),
-        false_abstentions=t.false_abst / a,
+        false_abstentions=share(t.false_abst),
         not_verbatim=t.bad / max(t.quotes, 1),
         mean_quote_chars=statistics.fmean(t.chars) if t.chars else 0.0,
         latency_p50_ms=_percentile(t.latencies, 50),

@@ -1312,3 +1312,22 @@ def test_the_authors_handle_is_the_line_below_the_byline() -> None:
     assert handle.byline == 1.0 and handle.text.startswith("@janedoe")
     # "who wrote" still wants the byline itself, not the handle below it
     assert qa.answer("Who wrote the article about Cuba asking Russia for oil?").quotes[0].text.startswith("By Jane Doe")
+
+
+def test_eval_of_off_corpus_questions_alone_shows_no_hit_rate() -> None:
+    from qa.evaluation import EvalQuestion, evaluate
+
+    reader = FakeReader({"a.txt": "Title\nCuba asked Russia for oil on Monday.\n"})
+    off = [EvalQuestion("u1", "When was he born?", (), None, False, history=("Who asked Russia for oil?",))]
+    report = evaluate(engine(reader, NEVER), off)
+    ours = report.systems[0]
+    assert (ours.answerable, ours.first_quote_hit, ours.false_abstentions) == (0, None, None)
+    assert ours.abstained_unanswerable == 1.0
+    row = report.table().splitlines()[3]
+    assert row.split()[1:3] == ["–", "–"] and "100.0%" in row  # not "0.0%": there is nothing to hit
+    assert all(hit is None and false is None for _, hit, _, false in report.thresholds())
+    assert "   –  " in report.calibration_table()
+    # With an answerable question too, the shares are counted as before.
+    both = [*off, EvalQuestion("q1", "What did Cuba ask Russia for?", ("oil",), "a", True)]
+    mixed = evaluate(engine(reader, ALWAYS), both).systems[0]
+    assert (mixed.first_quote_hit, mixed.false_abstentions, mixed.abstained_unanswerable) == (1.0, 0.0, 0.0)

@@ -18,6 +18,7 @@ SETS = {
     "news-test.json": CORPUS,
     "own-corpus/questions.json": DATA / "own-corpus" / "corpus",
     "probe-corpus/questions.json": DATA / "probe-corpus" / "corpus",
+    "news-followups.json": CORPUS,
 }
 
 
@@ -44,3 +45,12 @@ def test_the_held_out_set_shares_no_question_with_the_development_set() -> None:
 def test_an_unanswerable_follow_up_keeps_its_history() -> None:
     (she,) = [q for q in load_questions(DATA / "own-corpus" / "questions.json") if q.question == "How old is she?"]
     assert not she.answerable and she.history == ("Who is the mayor of Dunmore?",)
+
+
+def test_the_off_corpus_follow_ups_are_follow_ups_of_answered_questions() -> None:
+    data = json.loads((DATA / "news-followups.json").read_text(encoding="utf-8"))
+    assert data["questions"] == [] and len(data["unanswerable"]) == 20
+    dev = {item["q"] for item in json.loads((DATA / "news-dev.json").read_text(encoding="utf-8"))["questions"]}
+    for item in data["unanswerable"]:
+        assert item["kind"] == "follow-up" and len(item["history"]) == 1, item["id"]
+        assert item["q"] not in dev, item["id"]
