@@ -38,6 +38,8 @@ class Query:
     vector: np.ndarray
     parts: Weighted
     follow_up: bool = False
+    # A follow-up's topic: the earlier question(s) it reads in the light of ("" for a first question).
+    topic: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ def build_query(
     texts = [text]
     parts: list[tuple[tuple[str, ...], float]] = [(tuple(tokenize(text)), 1.0)]
     follow_up = bool(earlier) and _reads_as_follow_up(text, settings)
+    context = ""
     if follow_up:
         # "How long did he stay?" after "When did he arrive?": the previous question is a follow-up
         # too, so its topic comes from the one before it ("Who is Cuba's president?").
@@ -209,7 +212,7 @@ def build_query(
     if follow_up:
         vector = vector + settings.history_weight * vectors[1]
         vector /= float(np.linalg.norm(vector)) or 1.0
-    return Query(text=text, vector=vector, parts=tuple(parts), follow_up=follow_up)
+    return Query(text=text, vector=vector, parts=tuple(parts), follow_up=follow_up, topic=context)
 
 
 def _reads_as_follow_up(text: str, settings: AnswerSettings) -> bool:
@@ -349,7 +352,8 @@ def score_sentences(
     negated = ft.asks_negated(query.text)
     speaker = ft.asked_speaker(query.text)
     forms = ft.form_cues(query.text)
-    possessed = ft.possessions(query.text)
+    # "When did he take the post?" after "Who is Russia's foreign minister?" still asks about Russia's.
+    possessed = ft.possessions(query.text) + (ft.possessions(query.topic) if query.topic else ())
     top_doc = snapshot.chunks[ranked[0].chunk_id].doc_id if ranked else ""
 
     def make(chunk_id: str, position: int, span_end: int, dense: float, n: int, also: str = "") -> Candidate:

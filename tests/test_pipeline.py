@@ -1331,3 +1331,17 @@ def test_eval_of_off_corpus_questions_alone_shows_no_hit_rate() -> None:
     both = [*off, EvalQuestion("q1", "What did Cuba ask Russia for?", ("oil",), "a", True)]
     mixed = evaluate(engine(reader, ALWAYS), both).systems[0]
     assert (mixed.first_quote_hit, mixed.false_abstentions, mixed.abstained_unanswerable) == (1.0, 0.0, 0.0)
+
+
+def test_a_follow_up_keeps_the_owner_its_topic_asked_about() -> None:
+    text = "Title\nCuba's Foreign Minister Bruno Rodriguez took the post in 2009, officials said.\n"
+    qa = engine(FakeReader({"a.txt": text}))
+    alone = qa.evidence("When did he take the post?").candidates[0]
+    assert alone.type_match == 1.0  # a year, for "when"
+    # After "Who is Russia's foreign minister?", "he" is Russia's: Cuba's minister's year is no answer.
+    follow = qa.evidence("When did he take the post?", history=["Who is Russia's foreign minister?"])
+    assert follow.candidates[0].type_match == 0.0
+    assert follow.features["type_missing"] == 1.0
+    # After a question about Cuba's, the same sentence still answers.
+    cuban = qa.evidence("When did he take the post?", history=["Who is Cuba's foreign minister?"])
+    assert cuban.candidates[0].type_match == 1.0
