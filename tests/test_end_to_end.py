@@ -219,5 +219,5 @@ def test_cli_api_and_chat_give_the_same_answer(default_engine, tmp_path: Path) -
 def test_off_corpus_follow_ups(default_engine) -> None:  # type: ignore[no-untyped-def]
     _, n_ans, _, abstained, n_un = first_quote_hits(default_engine, DATA / "news-followups.json")
     assert (n_ans, n_un) == (0, 20)
-    # A regression floor a little under the level reached (docs/quality.md: 12/20, an open weak spot).
-    assert abstained >= 11, f"abstained {abstained}/20"
+    # A regression floor a little under the level reached (docs/quality.md: 14/20, an open weak spot).
+    assert abstained >= 13, f"abstained {abstained}/20"
