@@ -113,15 +113,11 @@ class EvalReport:
         share of no questions (a set without answerable, or without unanswerable, ones)."""
         answerable = [o for o in self.outcomes if o.answerable]
         unanswerable = [o for o in self.outcomes if not o.answerable]
-
-        def share(count: int, of: Sequence[Outcome]) -> float | None:
-            return count / len(of) if of else None
-
         rows = []
         for t in steps:
-            hit = share(sum(o.answers and o.confidence >= t for o in answerable), answerable)
-            abstained = share(sum(o.confidence < t for o in unanswerable), unanswerable)
-            false = share(sum(o.confidence < t for o in answerable), answerable)
+            hit = _share(sum(o.answers and o.confidence >= t for o in answerable), len(answerable))
+            abstained = _share(sum(o.confidence < t for o in unanswerable), len(unanswerable))
+            false = _share(sum(o.confidence < t for o in answerable), len(answerable))
             rows.append((t, hit, abstained, false))
         return rows
 
@@ -131,7 +127,7 @@ class EvalReport:
             lines.append(f"  [{low:.1f}, {high:.1f})  {n:5d}  {mean:6.3f}  {share:6.3f}")
         lines.append("threshold: first-quote hit, unanswerable abstained, false abstentions")
         for t, *shares in self.thresholds():
-            lines.append(f"  {t:.2f}  " + "  ".join("   –  " if v is None else f"{100 * v:5.1f}%" for v in shares))
+            lines.append(f"  {t:.2f}  " + "  ".join(_percent(v) for v in shares))
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -144,9 +140,6 @@ class EvalReport:
         }
 
     def table(self) -> str:
-        def pct(v: float | None) -> str:
-            return "   –  " if v is None else f"{100 * v:5.1f}%"
-
         head = (
             f"{'system':<11} {'first':>6} {'any':>6} {'R@1':>6} {'R@5':>6} {'MRR':>6} "
             f"{'abst.':>6} {'false':>6} {'!verb':>6} {'chars':>6} {'p50ms':>7} {'p95ms':>7}"
@@ -154,10 +147,11 @@ class EvalReport:
         lines = [f"{self.questions_file} on {self.corpus}", head, "-" * len(head)]
         for s in self.systems:
             mrr = "   –  " if s.mrr is None else f"{s.mrr:6.3f}"
+            shares = [_percent(v) for v in (s.first_quote_hit, s.any_quote_hit, s.recall_at_1, s.recall_at_5)]
+            after = [_percent(v) for v in (s.abstained_unanswerable, s.false_abstentions, s.not_verbatim)]
             lines.append(
-                f"{s.system:<11} {pct(s.first_quote_hit)} {pct(s.any_quote_hit)} {pct(s.recall_at_1)} "
-                f"{pct(s.recall_at_5)} {mrr} {pct(s.abstained_unanswerable)} {pct(s.false_abstentions)} "
-                f"{pct(s.not_verbatim)} {s.mean_quote_chars:6.0f} {s.latency_p50_ms:7.1f} {s.latency_p95_ms:7.1f}"
+                f"{s.system:<11} {' '.join(shares)} {mrr} {' '.join(after)} "
+                f"{s.mean_quote_chars:6.0f} {s.latency_p50_ms:7.1f} {s.latency_p95_ms:7.1f}"
             )
         first = self.systems[0]
         lines.append(
@@ -283,28 +277,30 @@ class _Tally:
         return first
 
 
+def _share(count: float, of: int) -> float | None:
+    """``count`` out of ``of`` questions; None when there are none to count."""
+    return count / of if of else None
+
+
+def _percent(value: float | None) -> str:
+    return "   –  " if value is None else f"{100 * value:5.1f}%"
+
+
 def _scores(
     name: str, t: _Tally, n_ans: int, n_un: int, *, retrieval: bool, abstains: bool, notes: str = ""
 ) -> SystemScores:
     # A set of off-corpus questions alone has no answerable one: its hit rates are "–", not 0%.
-    a = n_ans or None
-
-    def share(count: float, counted: bool = True) -> float | None:
-        return count / a if a is not None and counted else None
-
     return SystemScores(
         system=name,
         answerable=n_ans,
         unanswerable=n_un,
-        first_quote_hit=share(t.first),
-        any_quote_hit=share(t.any),
-        recall_at_1=share(t.r1, retrieval),
-        recall_at_5=share(t.r5, retrieval),
-        mrr=share(t.rr, retrieval),
-        abstained_unanswerable=(t.abstained_u / n_un if n_un else None)
-        if abstains
-        else (0.0 if n_un else None),
-        false_abstentions=share(t.false_abst),
+        first_quote_hit=_share(t.first, n_ans),
+        any_quote_hit=_share(t.any, n_ans),
+        recall_at_1=_share(t.r1, n_ans) if retrieval else None,
+        recall_at_5=_share(t.r5, n_ans) if retrieval else None,
+        mrr=_share(t.rr, n_ans) if retrieval else None,
+        abstained_unanswerable=_share(t.abstained_u, n_un) if abstains else (0.0 if n_un else None),
+        false_abstentions=_share(t.false_abst, n_ans),
         not_verbatim=t.bad / max(t.quotes, 1),
         mean_quote_chars=statistics.fmean(t.chars) if t.chars else 0.0,
         latency_p50_ms=_percentile(t.latencies, 50),

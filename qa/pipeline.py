@@ -353,7 +353,7 @@ def score_sentences(
     speaker = ft.asked_speaker(query.text)
     forms = ft.form_cues(query.text)
     # "When did he take the post?" after "Who is Russia's foreign minister?" still asks about Russia's.
-    possessed = ft.possessions(query.text) + (ft.possessions(query.topic) if query.topic else ())
+    possessed = ft.possessions(query.text) + ft.possessions(query.topic)
     top_doc = snapshot.chunks[ranked[0].chunk_id].doc_id if ranked else ""
 
     def make(chunk_id: str, position: int, span_end: int, dense: float, n: int, also: str = "") -> Candidate:

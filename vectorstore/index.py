@@ -337,7 +337,7 @@ class CorpusIndex:
         if plan.untidy:
             # A writer killed between storing a new version and deleting the old one leaves the
             # old one's records behind, out of every layout: nothing else would ever remove them.
-            swept = self.store.sweep(set(layout.chunk_ids), set(_sentence_ids(layout)))
+            swept = self.store.sweep(set(layout.chunk_ids), set(layout.sentence_ids()))
         if plan.writes:
             revision = self.store.bump_revision()
         if self.cache is not None and revision != EMPTY_REVISION:
@@ -451,12 +451,6 @@ def _mean_vectors(sentence_vectors: np.ndarray, sizes: list[int]) -> np.ndarray:
         out[i] = mean / norm if norm > 0 else mean
         at += n
     return out
-
-
-def _sentence_ids(layout: Layout) -> Iterator[str]:
-    counts = np.diff(layout.sentence_ptr).tolist()
-    for chunk_id, n in zip(layout.chunk_ids, counts, strict=True):
-        yield from (sentence_id(chunk_id, j) for j in range(n))
 
 
 def _complete(stored: Sequence[StoredChunk], content_hash: str) -> bool:

@@ -27,7 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .chroma_store import DocumentRecord, StoredChunk
+from .chroma_store import DocumentRecord, StoredChunk, sentence_id
 from .errors import StoreChangedError, VectorStoreError, store_unavailable
 from .loading import FileProblem
 from .records import Chunk, Document, Span
@@ -91,6 +91,12 @@ class Layout:
     @classmethod
     def empty(cls) -> Layout:
         return cls.build((), {})
+
+    def sentence_ids(self) -> Iterator[str]:
+        """The store's id of every sentence this layout holds, chunk by chunk."""
+        counts = np.diff(self.sentence_ptr).tolist()
+        for chunk_id, n in zip(self.chunk_ids, counts, strict=True):
+            yield from (sentence_id(chunk_id, j) for j in range(n))
 
     def stored_chunks(self, row: int) -> list[StoredChunk]:
         """Article ``row``'s chunks as the store records them (a sync keeping them unchanged)."""
