@@ -151,16 +151,20 @@ def train(args: argparse.Namespace, run_dir: Path) -> tuple[SentenceTransformer,
     import torch
 
     seed_everything(args.seed)
-    model = load_model("base", args.device)
+    # --init: start from an already tuned model; --mine-with: mine with another model than the one
+    # trained (a tuned model's own mistakes are harder negatives than the base model's).
+    model = load_model(str(args.init) if args.init else "base", args.device)
+    miner = load_model(str(args.mine_with), args.device) if args.mine_with else model
     train_questions = load_questions(args.train / "questions.json")
     if args.extra is not None:
         # Hand-written paraphrases on the same articles (news readers paraphrase; SQuAD copies words).
         train_questions += load_questions(args.extra)
     train_sentences = load_sentences(args.train / "corpus")
     started = time.perf_counter()
-    model.eval()
+    miner.eval()
     with torch.no_grad():
-        triplets, stats = mine_triplets(train_questions, train_sentences, model, args.negatives)
+        triplets, stats = mine_triplets(train_questions, train_sentences, miner, args.negatives)
+    del miner
     log.info(
         "mined %d triplets from %d sentences in %.0fs: %s",
         len(triplets),
@@ -266,6 +270,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         default=None,
         help="more training questions on the same articles, e.g. training/data/paraphrase-train.json",
+    )
+    parser.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start from (and mine hard negatives with) this model folder instead of the base model",
+    )
+    parser.add_argument(
+        "--mine-with",
+        type=Path,
+        default=None,
+        help="mine the hard negatives with this model folder instead of the one trained",
     )
     parser.add_argument("--bench", type=Path, default=DEFAULT_BENCH, help="dev benchmark, evaluation only")
     parser.add_argument("--out", type=Path, required=True, help="where the fine-tuned model folder goes")
