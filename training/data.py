@@ -157,13 +157,14 @@ class MiningStats:
 def mine_triplets(
     questions: Sequence[Question],
     sentences: Sequence[Sentence],
-    base_model: SentenceTransformer,
+    miner: SentenceTransformer,
     negatives: int,
 ) -> tuple[list[Triplet], MiningStats]:
     """Answer sentences as positives and "our own retrieval's" mistakes as hard negatives.
 
     Each article's sentences are ranked for the question by BM25 (the app's
-    lexical scorer) fused by reciprocal rank with the base model's cosine: the
+    lexical scorer) fused by reciprocal rank with ``miner``'s cosine (the base
+    model unless ``--init`` or ``--mine-with`` names another): the
     sentences that retrieval would put first but that hold no gold answer are
     exactly the confusions fine-tuning should fix. Unanswerable questions are
     left out: they have no positive.
@@ -171,8 +172,8 @@ def mine_triplets(
     stats = MiningStats()
     answerable = [q for q in questions if q.answerable and q.answers]
     stats.answerable = len(answerable)
-    ranking = ArticleRanking(sentences, encode(base_model, [s.text for s in sentences]))
-    question_vectors = encode(base_model, [q.text for q in answerable])
+    ranking = ArticleRanking(sentences, encode(miner, [s.text for s in sentences]))
+    question_vectors = encode(miner, [q.text for q in answerable])
 
     triplets: list[Triplet] = []
     for q, q_vec in zip(answerable, question_vectors, strict=True):
