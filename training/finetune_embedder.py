@@ -26,16 +26,18 @@ import logging
 import math
 import os
 import random
+import re
 import shutil
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.lexical import tokenize
 from training.data import Triplet, contains_answer, load_questions, load_sentences, mine_triplets
 from training.evaluate_embedder import DEFAULT_BENCH, REPO, bundled_model_path, evaluate, load_model, table
 
@@ -76,6 +78,20 @@ def batches(items: Sequence[Triplet], size: int, rng: random.Random) -> list[lis
     order = list(items)
     rng.shuffle(order)
     return [order[i : i + size] for i in range(0, len(order), size)]
+
+
+_WORD = re.compile(r"\S+")
+
+
+def drop_overlap(question: str, positive: str, rate: float, rng: random.Random) -> str:
+    """``question`` with each of its content words that the answer sentence also holds (stem-aware)
+    left out at ``rate``: the engine's BM25 coverage already rewards shared words, so the dense model
+    is pushed to match what they leave unsaid ("keep backing" / "continue to support")."""
+    if rate <= 0.0:
+        return question
+    shared = set(tokenize(positive))
+    kept = [w for w in _WORD.findall(question) if not (set(tokenize(w)) & shared and rng.random() < rate)]
+    return " ".join(kept) if kept else question
 
 
 def embed(model: SentenceTransformer, texts: list[str], device: str) -> torch.Tensor:
@@ -213,6 +229,11 @@ def train(args: argparse.Namespace, run_dir: Path) -> tuple[SentenceTransformer,
         epoch_started = time.perf_counter()
         running = 0.0
         for batch in batches(triplets, args.batch_size, rng):
+            if args.overlap_dropout:
+                batch = [
+                    replace(t, question=drop_overlap(t.question, t.positive, args.overlap_dropout, rng))
+                    for t in batch
+                ]
             loss = batch_loss(model, batch, args.scale, args.device)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -282,6 +303,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         default=None,
         help="mine the hard negatives with this model folder instead of the one trained",
+    )
+    parser.add_argument(
+        "--overlap-dropout",
+        type=float,
+        default=0.0,
+        help="leave out each question word its answer sentence shares at this rate (drawn anew per step)",
     )
     parser.add_argument("--bench", type=Path, default=DEFAULT_BENCH, help="dev benchmark, evaluation only")
     parser.add_argument("--out", type=Path, required=True, help="where the fine-tuned model folder goes")
