@@ -318,6 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--no-eval", action="store_true", help="skip the base-vs-tuned dev evaluation")
     args = parser.parse_args(argv)
+    if not 0.0 <= args.overlap_dropout <= 1.0:
+        parser.error(f"--overlap-dropout is a rate in [0, 1], not {args.overlap_dropout:g}.")
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -29,13 +29,17 @@ def interpolate(tuned: Path, base: Path, alpha: float, out: Path) -> None:
     base_weights = load_file(str(base / "model.safetensors"))
     if set(tuned_weights) != set(base_weights):
         raise ValueError(f"{tuned} and {base} hold different tensors: they are not the same architecture.")
-    if out.exists():
-        shutil.rmtree(out)
-    shutil.copytree(tuned, out)
+    # Integer buffers (position_ids) are indices, not weights: they are kept as the tuned model has them.
     mixed = {
         name: (alpha * weight.float() + (1.0 - alpha) * base_weights[name].float()).to(weight.dtype)
+        if weight.is_floating_point()
+        else weight
         for name, weight in tuned_weights.items()
     }
+    if out.exists():
+        shutil.rmtree(out)
+    # Everything but the weights, which are written mixed (a failed write leaves no model to load).
+    shutil.copytree(tuned, out, ignore=shutil.ignore_patterns("model.safetensors"))
     save_file(mixed, str(out / "model.safetensors"), metadata={"format": "pt"})
 
 
