@@ -1,4 +1,4 @@
-"""The training helpers that need no training run: weight interpolation and overlap dropout."""
+"""The training helpers that need no training run: weight interpolation, overlap dropout, synonym swaps."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from training.finetune_embedder import drop_overlap, main
+from training.finetune_embedder import drop_overlap, main, swap_synonyms
 from training.interpolate_weights import interpolate
+from training.wordnet import WordNetMissing, load_synonyms
 
 
 def _model(folder: Path, weights: dict[str, torch.Tensor]) -> Path:
@@ -64,3 +65,78 @@ def test_overlap_dropout_outside_zero_to_one_is_refused(capsys: pytest.CaptureFi
     with pytest.raises(SystemExit):
         main(["--overlap-dropout", "1.5", "--out", "unused"])
     assert "--overlap-dropout is a rate in [0, 1], not 1.5" in capsys.readouterr().err
+
+
+def _wordnet(folder: Path) -> Path:
+    """A WordNet database of four synsets, in the real files' format (licence header lines start with
+    two spaces; a data line is offset, lexfile, type, hex word count, word / lex_id pairs, pointers)."""
+    folder.mkdir()
+    header = "  1 This software and database is being provided to you, the LICENSEE, by\n"
+    (folder / "data.verb").write_text(
+        header
+        + "00000001 41 v 03 back 0 endorse 0 plump_for 0 000 | be behind; approve of\n"
+        + "00000002 38 v 01 back 1 000 | travel backward\n"
+        + "00000003 42 v 02 continue 0 keep 0 000 | continue a certain state\n",
+        encoding="latin-1",
+    )
+    (folder / "index.verb").write_text(
+        header
+        + "back v 2 0 2 1 00000001 00000002  \n"
+        + "continue v 1 0 1 1 00000003  \n"
+        + "endorse v 1 0 1 0 00000001  \n"
+        + "keep v 1 0 1 1 00000003  \n"
+        + "plump_for v 1 0 1 0 00000001  \n",
+        encoding="latin-1",
+    )
+    (folder / "data.noun").write_text(
+        header + "00000004 04 n 02 clash 0 conflict 0 000 | a fight\n", encoding="latin-1"
+    )
+    (folder / "index.noun").write_text(
+        header + "clash n 1 0 1 0 00000004  \nconflict n 1 0 1 0 00000004  \n", encoding="latin-1"
+    )
+    for pos in ("adj", "adv"):
+        (folder / f"data.{pos}").write_text(header, encoding="latin-1")
+        (folder / f"index.{pos}").write_text(header, encoding="latin-1")
+    (folder / "verb.exc").write_text("kept keep\n", encoding="latin-1")
+    for pos in ("noun", "adj", "adv"):
+        (folder / f"{pos}.exc").write_text("", encoding="latin-1")
+    return folder
+
+
+def test_wordnet_synonyms_come_from_the_first_senses_of_every_form(tmp_path: Path) -> None:
+    synonyms = load_synonyms(_wordnet(tmp_path / "wn"), senses=1)
+    # "backing" -> "back" (morphy's -ing rule); its first sense only; collocations left out.
+    assert synonyms.of("backing") == {"endorse"}
+    assert synonyms.of("kept") == {"continue"}  # an irregular form, from verb.exc
+    assert synonyms.of("clashes") == {"conflict"}
+    assert synonyms.of("Sovereignty") == frozenset()
+    # A vocabulary keeps its words only, on both sides.
+    assert load_synonyms(tmp_path / "wn", vocabulary={"back", "keep", "continue"}).of("keep") == {"continue"}
+    assert load_synonyms(tmp_path / "wn", vocabulary={"back", "keep", "continue"}).of("back") == frozenset()
+
+
+def test_synonym_swap_replaces_only_shared_words_and_keeps_punctuation(tmp_path: Path) -> None:
+    synonyms = load_synonyms(_wordnet(tmp_path / "wn"), senses=1)
+    question = "Will Russia keep backing Cuba in the clash?"
+    answer = "Russia will keep backing Cuba whatever the clash."
+    rng = random.Random(13)
+    assert swap_synonyms(question, answer, 0.0, synonyms, rng) == question
+    assert (
+        swap_synonyms(question, answer, 1.0, synonyms, rng)
+        == "Will Russia continue endorse Cuba in the conflict?"
+    )
+    # A word the answer does not share stays, synonyms or not.
+    assert swap_synonyms(question, "Russia and Cuba.", 1.0, synonyms, rng) == question
+
+
+def test_synonym_swap_without_wordnet_says_how_to_install_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(WordNetMissing, match="apt-get install wordnet-base"):
+        load_synonyms(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["--synonym-swap", "0.5", "--wordnet", str(tmp_path), "--out", "unused"])
+    assert "needs the WordNet database" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--synonym-swap", "2", "--out", "unused"])
+    assert "--synonym-swap is a rate in [0, 1], not 2" in capsys.readouterr().err

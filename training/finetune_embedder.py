@@ -40,6 +40,7 @@ import numpy as np
 from qa.lexical import tokenize
 from training.data import Triplet, contains_answer, load_questions, load_sentences, mine_triplets
 from training.evaluate_embedder import DEFAULT_BENCH, REPO, bundled_model_path, evaluate, load_model, table
+from training.wordnet import DEFAULT_WORDNET, Synonyms, load_synonyms
 
 if TYPE_CHECKING:
     import torch
@@ -92,6 +93,24 @@ def drop_overlap(question: str, positive: str, rate: float, rng: random.Random) 
     shared = set(tokenize(positive))
     kept = [w for w in _WORD.findall(question) if not (set(tokenize(w)) & shared and rng.random() < rate)]
     return " ".join(kept) if kept else question
+
+
+def swap_synonyms(question: str, positive: str, rate: float, synonyms: Synonyms, rng: random.Random) -> str:
+    """``question`` with each of its words that the answer sentence also holds (stem-aware) replaced, at
+    ``rate``, by a WordNet synonym drawn at random ("backing" -> "support"): news readers paraphrase
+    where SQuAD's questions copy, and the dense model should learn to bridge the paraphrase. Words
+    without a synonym stay."""
+    if rate <= 0.0:
+        return question
+    shared = set(tokenize(positive))
+    out = []
+    for word in _WORD.findall(question):
+        core = word.strip(".,;:?!\"'“”‘’()")
+        choices = sorted(synonyms.of(core)) if core.isalpha() and set(tokenize(core)) & shared else []
+        if choices and rng.random() < rate:
+            word = word.replace(core, rng.choice(choices))
+        out.append(word)
+    return " ".join(out)
 
 
 def embed(model: SentenceTransformer, texts: list[str], device: str) -> torch.Tensor:
@@ -194,6 +213,13 @@ def train(args: argparse.Namespace, run_dir: Path) -> tuple[SentenceTransformer,
         for t in triplets:
             fh.write(json.dumps(asdict(t), ensure_ascii=False) + "\n")
 
+    synonyms = None
+    if args.synonym_swap:
+        vocabulary = {
+            w for w in (bundled_model_path() / "vocab.txt").read_text(encoding="utf-8").split() if w.isalpha()
+        }
+        synonyms = load_synonyms(args.wordnet, senses=args.synonym_senses, vocabulary=vocabulary)
+        log.info("WordNet synonyms for %d words (%s)", len(synonyms.table), args.wordnet)
     model.max_seq_length = args.max_length
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     rng = random.Random(args.seed)
@@ -232,6 +258,13 @@ def train(args: argparse.Namespace, run_dir: Path) -> tuple[SentenceTransformer,
             if args.overlap_dropout:
                 batch = [
                     replace(t, question=drop_overlap(t.question, t.positive, args.overlap_dropout, rng))
+                    for t in batch
+                ]
+            if synonyms is not None:
+                batch = [
+                    replace(
+                        t, question=swap_synonyms(t.question, t.positive, args.synonym_swap, synonyms, rng)
+                    )
                     for t in batch
                 ]
             loss = batch_loss(model, batch, args.scale, args.device)
@@ -310,6 +343,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0.0,
         help="leave out each question word its answer sentence shares at this rate (drawn anew per step)",
     )
+    parser.add_argument(
+        "--synonym-swap",
+        type=float,
+        default=0.0,
+        help="replace each question word its answer sentence shares by a WordNet synonym at this rate",
+    )
+    parser.add_argument(
+        "--synonym-senses", type=int, default=1, help="draw synonyms from each word's N most frequent senses"
+    )
+    parser.add_argument(
+        "--wordnet", type=Path, default=DEFAULT_WORDNET, help="WordNet database folder (--synonym-swap)"
+    )
     parser.add_argument("--bench", type=Path, default=DEFAULT_BENCH, help="dev benchmark, evaluation only")
     parser.add_argument("--out", type=Path, required=True, help="where the fine-tuned model folder goes")
     parser.add_argument("--run-name", help="log folder name under training/runs (default: from the settings)")
@@ -320,6 +365,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0.0 <= args.overlap_dropout <= 1.0:
         parser.error(f"--overlap-dropout is a rate in [0, 1], not {args.overlap_dropout:g}.")
+    if not 0.0 <= args.synonym_swap <= 1.0:
+        parser.error(f"--synonym-swap is a rate in [0, 1], not {args.synonym_swap:g}.")
+    if args.synonym_swap and not (args.wordnet / "index.noun").is_file():
+        parser.error(
+            f"--synonym-swap needs the WordNet database, not found in {args.wordnet}: "
+            "`sudo apt-get install wordnet-base`, or --wordnet DIR."
+        )
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
