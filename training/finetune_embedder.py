@@ -40,7 +40,7 @@ import numpy as np
 from qa.lexical import tokenize
 from training.data import Triplet, contains_answer, load_questions, load_sentences, mine_triplets
 from training.evaluate_embedder import DEFAULT_BENCH, REPO, bundled_model_path, evaluate, load_model, table
-from training.wordnet import DEFAULT_WORDNET, Synonyms, load_synonyms
+from training.wordnet import DEFAULT_WORDNET, Synonyms, WordNetMissing, load_synonyms
 
 if TYPE_CHECKING:
     import torch
@@ -182,7 +182,9 @@ def save_shippable(model: SentenceTransformer, out: Path) -> None:
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
-def train(args: argparse.Namespace, run_dir: Path) -> tuple[SentenceTransformer, dict[str, object]]:
+def train(
+    args: argparse.Namespace, run_dir: Path, synonyms: Synonyms | None = None
+) -> tuple[SentenceTransformer, dict[str, object]]:
     import torch
 
     seed_everything(args.seed)
@@ -213,12 +215,7 @@ def train(args: argparse.Namespace, run_dir: Path) -> tuple[SentenceTransformer,
         for t in triplets:
             fh.write(json.dumps(asdict(t), ensure_ascii=False) + "\n")
 
-    synonyms = None
-    if args.synonym_swap:
-        vocabulary = {
-            w for w in (bundled_model_path() / "vocab.txt").read_text(encoding="utf-8").split() if w.isalpha()
-        }
-        synonyms = load_synonyms(args.wordnet, senses=args.synonym_senses, vocabulary=vocabulary)
+    if synonyms is not None:
         log.info("WordNet synonyms for %d words (%s)", len(synonyms.table), args.wordnet)
     model.max_seq_length = args.max_length
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -367,11 +364,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--overlap-dropout is a rate in [0, 1], not {args.overlap_dropout:g}.")
     if not 0.0 <= args.synonym_swap <= 1.0:
         parser.error(f"--synonym-swap is a rate in [0, 1], not {args.synonym_swap:g}.")
-    if args.synonym_swap and not (args.wordnet / "index.noun").is_file():
-        parser.error(
-            f"--synonym-swap needs the WordNet database, not found in {args.wordnet}: "
-            "`sudo apt-get install wordnet-base`, or --wordnet DIR."
-        )
+    synonyms = None
+    if args.synonym_swap:
+        # Loaded before mining and training start, so that a missing database fails at once.
+        vocabulary = {
+            w for w in (bundled_model_path() / "vocab.txt").read_text(encoding="utf-8").split() if w.isalpha()
+        }
+        try:
+            synonyms = load_synonyms(args.wordnet, senses=args.synonym_senses, vocabulary=vocabulary)
+        except WordNetMissing as exc:
+            parser.error(f"--synonym-swap needs the WordNet database: {exc}")
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -390,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         " ".join([Path(sys.executable).name, "-m", "training.finetune_embedder", *sys.argv[1:]]),
     )
 
-    model, info = train(args, run_dir)
+    model, info = train(args, run_dir, synonyms)
     report: dict[str, object] = {"settings": {k: str(v) for k, v in vars(args).items()}, "training": info}
     rows = []
     if not args.no_eval:
