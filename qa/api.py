@@ -15,6 +15,7 @@ from pathlib import Path
 from vectorstore import (
     CorpusIndex,
     Embedder,
+    Fingerprint,
     IndexReader,
     Source,
     StoreReader,
@@ -22,6 +23,7 @@ from vectorstore import (
     collection_for,
     default_corpus_dir,
     default_embedder,
+    folder_fingerprint,
     open_store,
 )
 from vectorstore import open_store_reader as _open_store_reader
@@ -40,7 +42,7 @@ _embedder: Embedder | None = None
 class _Cached:
     engine: CorpusQA
     index: CorpusIndex
-    fingerprint: tuple[tuple[str, int, int], ...]
+    fingerprint: Fingerprint
 
 
 _engines: dict[str, _Cached] = {}
@@ -143,25 +145,12 @@ def open_index(
     return index
 
 
-def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """Cheap change detection: every article file's path, size and mtime."""
-    from vectorstore.loading import iter_article_paths
-
-    out = []
-    for path in iter_article_paths(folder):
-        try:
-            st = path.stat()
-        except OSError:  # deleted or unreadable while we look: sync reports it
-            continue
-        out.append((str(path), st.st_size, st.st_mtime_ns))
-    return tuple(out)
-
-
 def engine_for(corpus: str | os.PathLike[str] | None = None) -> CorpusQA:
     """The cached engine for ``corpus``, re-synced when its files changed."""
     folder = Path(corpus).expanduser().resolve() if corpus is not None else default_corpus_dir().resolve()
     key = str(folder)
-    fingerprint = _fingerprint(folder)
+    # Taken before any sync, so a file changed while one runs is caught by the next call.
+    fingerprint = folder_fingerprint([Source(folder)])
     with _lock:
         cached = _engines.get(key)
     if cached is None:

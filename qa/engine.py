@@ -123,7 +123,7 @@ class CorpusQA:
                 support="none",
                 passages=passages,
                 closest=passages[: s.closest_passages],
-                missing=_missing(evidence),
+                missing=_missing(evidence) if passages else "",
             )
             return replace(abstained, text=answer_markdown(abstained))
         caveat = ""

@@ -34,7 +34,7 @@ from tqdm import tqdm
 from vectorstore.sentences import normalise
 
 from .engine import CorpusQA, Evidence, check_quotes
-from .errors import QAError, QuoteIntegrityError
+from .errors import InvalidQuestionError, QAError, QuoteIntegrityError
 from .lexical import tokenize
 from .protocols import Snapshot
 
@@ -98,7 +98,11 @@ class EvalReport:
         rows = []
         for i in range(bins):
             low, high = i / bins, (i + 1) / bins
-            inside = [o for o in self.outcomes if low <= o.confidence < high or (i == bins - 1 and o.confidence == 1.0)]
+            inside = [
+                o
+                for o in self.outcomes
+                if low <= o.confidence < high or (i == bins - 1 and o.confidence == 1.0)
+            ]
             if inside:
                 rows.append(
                     (low, high, len(inside), statistics.fmean(o.confidence for o in inside),
@@ -171,42 +175,91 @@ def contains_answer(text: str, answers: Sequence[str], *, limit: int | None = MA
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
-    """Read seed-dev style (``questions`` + ``unanswerable``) or SQuAD style (``answerable`` flags)."""
+    """Read seed-dev style (``questions`` + ``unanswerable``) or SQuAD style (``answerable`` flags).
+
+    A file that cannot be read is a :class:`QAError`; an entry without a usable question, answers
+    list or history is an :class:`InvalidQuestionError` naming the file, the entry and the fix.
+    """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise QAError(f"Questions file {path} does not exist.") from None
+    except IsADirectoryError:
+        raise QAError(f"Questions file {path} is a folder: give a questions .json file.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise QAError(f"Questions file {path} is not valid JSON ({exc}).") from None
+    except OSError as exc:
+        raise QAError(f"Questions file {path} cannot be read ({exc.strerror or exc}).") from None
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise QAError(f"{path} has no 'questions' list: use the seed-dev or squad2-dev format.")
+    unanswerable = data.get("unanswerable", [])
+    if not isinstance(unanswerable, list):
+        raise QAError(f"{path}: 'unanswerable' must be a list of entries like the 'questions' ones.")
     out: list[EvalQuestion] = []
     for i, item in enumerate(data["questions"]):
+        item = _entry(path, "questions", i, item)
+        answers = _strings(path, "questions", i, item, "answers")
         answerable = bool(item.get("answerable", True))
         out.append(
             EvalQuestion(
                 qid=str(item.get("id", i)),
-                question=str(item["q"]),
-                answers=tuple(item.get("answers") or ()),
+                question=item["q"],
+                answers=answers,
                 doc=item.get("doc"),
-                answerable=answerable and bool(item.get("answers")),
-                history=tuple(str(h) for h in item.get("history") or ()),
+                answerable=answerable and bool(answers),
+                history=_strings(path, "questions", i, item, "history"),
                 kind=str(item.get("kind", "")),
             )
         )
-    for i, item in enumerate(data.get("unanswerable", [])):
+    for i, item in enumerate(unanswerable):
+        item = _entry(path, "unanswerable", i, item)
         out.append(
             EvalQuestion(
                 str(item.get("id", f"u{i}")),
-                str(item["q"]),
+                item["q"],
                 (),
                 None,
                 False,
-                history=tuple(str(h) for h in item.get("history") or ()),
+                history=_strings(path, "unanswerable", i, item, "history"),
                 kind=str(item.get("kind", "")),
             )
         )
     return out
+
+
+def _entry(path: Path, section: str, i: int, item: object) -> dict[str, Any]:
+    """One questions-file entry, checked: an object whose ``q`` is a non-empty string (``doc``: a string or null)."""
+    where = f"{path}: {section}[{i}]"
+    if not isinstance(item, dict):
+        raise InvalidQuestionError(f'{where} is not an object: write {{"q": "the question", ...}}.')
+    if "q" not in item:
+        hint = " ('question' is not read: the key is 'q')" if "question" in item else ""
+        raise InvalidQuestionError(f"{where} has no 'q', the question text{hint}.")
+    question = item["q"]
+    if not isinstance(question, str):
+        raise InvalidQuestionError(
+            f"{where}: 'q' must be a string, not {type(question).__name__} {question!r:.40}."
+        )
+    if not question.strip():
+        raise InvalidQuestionError(f"{where}: 'q' is empty: write the question.")
+    doc = item.get("doc")
+    if doc is not None and not isinstance(doc, str):
+        raise InvalidQuestionError(
+            f"{where}: 'doc' must be the article's file stem (a string) or null, not {doc!r:.40}."
+        )
+    return item
+
+
+def _strings(path: Path, section: str, i: int, item: dict[str, Any], key: str) -> tuple[str, ...]:
+    """``answers`` or ``history``: absent, null or a list of strings."""
+    value = item.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidQuestionError(
+            f"{path}: {section}[{i}]: {key!r} must be a list of strings, not {value!r:.60}."
+        )
+    return tuple(value)
 
 
 def first_candidate_answers(q: EvalQuestion, evidence: Evidence) -> bool:
@@ -214,7 +267,10 @@ def first_candidate_answers(q: EvalQuestion, evidence: Evidence) -> bool:
     holds a gold answer and comes from the question's article (False for unanswerable questions)."""
     best = evidence.candidates[0] if evidence.candidates else None
     return bool(
-        q.answerable and best is not None and _doc_matches(best.doc_id, q.doc) and contains_answer(best.text, q.answers)
+        q.answerable
+        and best is not None
+        and _doc_matches(best.doc_id, q.doc)
+        and contains_answer(best.text, q.answers)
     )
 
 
@@ -339,7 +395,9 @@ def evaluate(
             bad = len(answer.quotes)
         quotes = [(x.doc_id, x.text) for x in answer.quotes]
         passages = [(p.doc_id, p.text) for p in answer.passages]
-        first = ours.add(q, quotes, passages, abstained=answer.abstained, latency_ms=latency, not_verbatim=bad)
+        first = ours.add(
+            q, quotes, passages, abstained=answer.abstained, latency_ms=latency, not_verbatim=bad
+        )
         if (q.answerable and not first) or (not q.answerable and not answer.abstained):
             misses.append(
                 {
@@ -416,9 +474,7 @@ def _baselines(
         order = [int(i) for i in np.argsort(-(lc_vectors @ vector))[:5]] if len(lc_texts) else []
         elapsed = 1000 * (time.perf_counter() - started)
         ranked = [(lc_docs[i], lc_texts[i]) for i in order]
-        tallies["langchain"].add(
-            q, ranked[:1], ranked, abstained=False, latency_ms=elapsed, quote_limit=None
-        )
+        tallies["langchain"].add(q, ranked[:1], ranked, abstained=False, latency_ms=elapsed, quote_limit=None)
     note = "retrieval on the same chunks; the quote is the best sentence of its top 5 chunks by that signal alone"
     return [
         _scores("bm25", tallies["bm25"], n_ans, n_un, retrieval=True, abstains=False, notes=note),

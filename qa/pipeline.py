@@ -494,13 +494,17 @@ def pick_quotes(
     """The best candidate and those close behind it, without repeats.
 
     A near-duplicate of an earlier quote is dropped, unless it comes from
-    another article: two articles saying the same thing corroborate it.
+    another article: two articles saying the same thing corroborate it. A copy
+    of a quoted article (the same text under another name) corroborates
+    nothing, nor do the same words again: those are dropped too.
     """
     if not candidates:
         return []
     best = candidates[0].score
     quotes: list[Quote] = []
     seen: list[tuple[str, set[str]]] = []
+    quoted_texts: set[str] = set()
+    quoted_hashes: set[str] = set()
     for item in candidates:
         if len(quotes) >= settings.max_quotes or item.score < best - max(settings.quote_margin, settings.corroboration_margin):
             break
@@ -517,8 +521,16 @@ def pick_quotes(
             for doc, other in seen
         ):
             continue
+        doc = snapshot.documents[item.doc_id]
+        same_words = " ".join(item.text.split())
+        if item.doc_id not in {q.doc_id for q in quotes} and (
+            doc.content_hash in quoted_hashes or same_words in quoted_texts
+        ):
+            continue
         seen.append((item.doc_id, words))
-        quotes.append(make_quote(snapshot.documents[item.doc_id], item.start, item.end, item.score))
+        quoted_texts.add(same_words)
+        quoted_hashes.add(doc.content_hash)
+        quotes.append(make_quote(doc, item.start, item.end, item.score))
     return quotes
 
 

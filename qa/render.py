@@ -52,6 +52,8 @@ def citation_label(n: int, quote: Quote) -> str:
 
 def abstention_text(answer: Answer) -> str:
     """The abstention, and why when the closest passage lacks the kind of answer asked for ("no date" for "when")."""
+    if not answer.passages and not answer.closest:  # nothing retrieved at all: the corpus is empty
+        return NOT_IN_ARTICLES + " The corpus holds no articles yet."
     return NOT_IN_ARTICLES + (f" The closest passage gives no {answer.missing}." if answer.missing else "")
 
 

@@ -207,6 +207,7 @@ def test_cli_api_and_chat_give_the_same_answer(default_engine, tmp_path: Path) -
     cli = run_cli("ask", "--json", question, store=tmp_path / "store")
     assert cli.returncode == 0, cli.stderr
     app = ChatApp(default_engine, default_engine.reader.index, upload_dir=tmp_path / "uploads")
+    assert app.serves_shipped_corpus  # its examples ask about these articles
     api = app.api_ask(question)
     chat = app.respond(question, [], [])
     for other in (json.loads(cli.stdout), api):

@@ -439,6 +439,17 @@ def test_the_same_point_in_two_articles_is_cited_from_both(fake_reader: FakeRead
     assert {q.doc_id for q in quotes} == {"cuba.txt", "moscow.txt"}
 
 
+def test_a_copy_of_an_article_is_not_cited_twice() -> None:
+    # The same file under two names (or the same words in two articles) is no corroboration: one [n].
+    from tests.conftest import NEWS
+
+    reader = FakeReader({**NEWS, "copy-of-cuba.txt": NEWS["cuba.txt"]})
+    quotes = engine(reader).answer("Who promised more oil deliveries to Havana?").quotes
+    assert len({" ".join(q.text.split()) for q in quotes}) == len(quotes)
+    assert {q.doc_id for q in quotes} & {"cuba.txt", "copy-of-cuba.txt"} in ({"cuba.txt"}, {"copy-of-cuba.txt"})
+    assert "moscow.txt" in {q.doc_id for q in quotes}  # another article's own words still corroborate
+
+
 def test_quotes_stay_within_the_margin_and_the_count(fake_reader: FakeReader) -> None:
     docs = fake_reader.snapshot.documents
     text = docs["cuba.txt"].text
@@ -541,6 +552,10 @@ def test_a_quote_without_the_asked_for_kind_of_answer_is_trusted_less(fake_reade
 def test_an_empty_corpus_abstains() -> None:
     answer = engine(FakeReader({})).answer("Who is Cuba's foreign minister?")
     assert answer.abstained and answer.passages == () and answer.confidence == 0.0
+    # It says why, not what "the closest passage" lacks: there is none.
+    assert answer.missing == "" and answer.text.startswith(
+        "The articles don't answer this question. The corpus holds no articles yet."
+    )
 
 
 @pytest.mark.parametrize("bad", [{"abstain_below": 1.5}, {"candidates": 0}, {"rrf_k": -1}, {"strong_from": True}])

@@ -116,6 +116,48 @@ def test_invalid_collection_names_are_refused_before_any_write(name: str) -> Non
         validate_collection_name(name)
 
 
+@pytest.mark.parametrize("suffix", ["__s", "__d", "__w"])
+def test_a_name_ending_in_an_internal_suffix_is_refused_and_leaves_the_other_corpus_alone(
+    tmp_path: Path, store_dir: Path, suffix: str
+) -> None:
+    # Corpus "news" keeps its sentences in "news__s": a corpus named "news__s" would share (and a
+    # sync of "news" would sweep) its records.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Title\n\nThe bridge will cost $77 million. It opens in May.\n")
+    index = make_index(corpus, store_dir, HashingEmbedder(), name="news")
+    index.sync()
+    stored = index.store.count()
+    with pytest.raises(InvalidNameError, match=f"ending in '{suffix}' are reserved"):
+        validate_collection_name(f"news{suffix}")
+    with pytest.raises(InvalidNameError, match="reserved"):
+        open_store(StoreSettings(store_dir=store_dir), f"news{suffix}", HashingEmbedder())
+    again = make_index(corpus, store_dir, HashingEmbedder(), name="news")
+    assert again.store.count() == stored and again.sync().unchanged == ("a.txt",)
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_synced(tmp_path: Path, store_dir: Path) -> None:
+    # `sed -i` then `touch -d` (or `cp -p`, `rsync -t`, a tar restore) leaves size and mtime as they
+    # were; serving the old text would quote words no longer in the file.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    article = corpus / "a.txt"
+    article.write_text("Title\n\nThe bridge will cost $77 million.\n", encoding="utf-8")
+    index = make_index(corpus, store_dir, HashingEmbedder())
+    assert index.sync().added == ("a.txt",)
+    before = article.stat()
+    seen = index.fingerprint()
+    article.write_text("Title\n\nThe bridge will cost $66 million.\n", encoding="utf-8")
+    os.utime(article, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = article.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert index.fingerprint() != seen
+    assert index.sync().updated == ("a.txt",)
+    assert "$66 million" in index.snapshot.documents["a.txt"].text
+    # Nothing changed since: nothing read again.
+    assert index.sync().unchanged == ("a.txt",) and index.fingerprint() == index.fingerprint()
+
+
 def test_second_process_gets_store_in_use_error(tmp_path: Path, store_dir: Path) -> None:
     open_store(StoreSettings(store_dir=store_dir), "test-corpus", HashingEmbedder())
     script = textwrap.dedent(
@@ -147,3 +189,35 @@ def test_the_sync_summary_counts_in_words() -> None:
     assert "; 3 chunks embedded" in SyncReport(chunks_written=3).summary()
     assert SyncReport().summary().endswith("0 chunks embedded")  # nothing swept: nothing said
     assert SyncReport(swept=1).summary().endswith("; 1 record left by an interrupted sync removed")
+
+
+def test_the_chat_serves_what_the_folder_holds_now(tmp_path: Path, store_dir: Path) -> None:
+    # Articles edited or deleted while the chat runs are synced before the next answer, so no
+    # quote is cut from text the file no longer holds (and no deleted article is cited).
+    from qa import AnswerSettings
+    from qa.api import engine_over
+    from ui.app import AppConfig, ChatApp
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
+    (corpus / "b.txt").write_text(ARTICLE_B, encoding="utf-8")
+    index = make_index(corpus, store_dir, HashingEmbedder())
+    index.sync()
+    engine = engine_over(index, AnswerSettings(abstain_below=0.0))
+    app = ChatApp(engine, index, upload_dir=corpus, config=AppConfig(refresh_s=0.0))
+    assert not app.serves_shipped_corpus  # no examples about Cuba over someone else's articles
+    assert {p["doc_id"] for p in app.api_ask("Dock workers in Rotterdam walked out?")["passages"]} >= {"b.txt"}
+    (corpus / "b.txt").unlink()
+    (corpus / "a.txt").write_text(ARTICLE_A.replace("Friday", "Sunday"), encoding="utf-8")
+    answer = app.api_ask("Dock workers in Rotterdam walked out?")
+    assert "b.txt" not in {p["doc_id"] for p in answer["passages"]}
+    assert set(app.snapshot.documents) == {"a.txt"} and "Sunday" in app.snapshot.documents["a.txt"].text
+    assert [row[0] for row in app.corpus_rows()] == [app.snapshot.documents["a.txt"].title]
+    # Within the refresh interval the folder is not looked at again.
+    slow = ChatApp(engine, index, upload_dir=corpus, config=AppConfig(refresh_s=3600.0))
+    (corpus / "c.txt").write_text(ARTICLE_B, encoding="utf-8")
+    slow.api_ask("Dock workers?")
+    assert "c.txt" not in slow.snapshot.documents
+    slow.refresh(force=True)
+    assert "c.txt" in slow.snapshot.documents

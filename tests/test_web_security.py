@@ -100,6 +100,34 @@ def test_rest_calls_cannot_bypass_the_queue(app_url: str) -> None:
     assert code != 200
 
 
+def ask_over_http(app_url: str, body: bytes) -> tuple[str, object]:
+    """POST ``/gradio_api/call/ask`` as curl would, then read its event: ("complete", answers) or ("error", …)."""
+    import json
+
+    request = urllib.request.Request(
+        app_url + "gradio_api/call/ask", method="POST", headers={"Content-Type": "application/json"}, data=body
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        event_id = json.load(response)["event_id"]
+    with urllib.request.urlopen(app_url + f"gradio_api/call/ask/{event_id}", timeout=60) as response:
+        lines = response.read().decode().splitlines()
+    event = next(line.split(": ", 1)[1] for line in lines if line.startswith("event: "))
+    data = next(line.split(": ", 1)[1] for line in lines if line.startswith("data: "))
+    return event, json.loads(data)
+
+
+def test_raw_http_ask_without_history_is_answered(app_url: str) -> None:
+    # Gradio refuses a call short of inputs with a bare {"error": null}; the guard fills in history.
+    event, data = ask_over_http(app_url, b'{"data": ["Who is Cuba\'s foreign minister?"]}')
+    assert event == "complete" and isinstance(data, list)
+    assert "Bruno Rodriguez" in data[0]["quotes"][0]["text"]
+    event, data = ask_over_http(app_url, b'{"data": [null]}')
+    assert event == "complete" and isinstance(data, list) and "must be text" in data[0]["error"]
+    follow_up = b'{"data": ["Where did he meet Putin?", ["Who is Cuba\'s president?"]]}'
+    event, data = ask_over_http(app_url, follow_up)
+    assert event == "complete" and isinstance(data, list) and data[0]["quotes"]
+
+
 def test_monitoring_endpoints_are_off(app_url: str) -> None:
     for path in ("monitoring", "gradio_api/monitoring", "gradio_api/monitoring/dashboard"):
         assert status_of(app_url + path)[0] != 200

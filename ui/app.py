@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ class AppConfig:
     # Answer from corpus ``store.collection`` without its folder (no sync, no uploads).
     folderless: bool = False
     citation_chars: int = 90  # longest entry in the "Open a citation" list
+    # Seconds between checks of the corpus folder for added, edited or deleted articles (a stat of
+    # each file, no reading); a change found is synced before the question is answered.
+    refresh_s: float = 2.0
     context_chars: int = 300  # text shown around a quote in Sources when its passage is not at hand
 
 
@@ -79,11 +83,20 @@ class ChatApp:
         self.upload_dir = upload_dir
         self.config = config or AppConfig()
         self._upload_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._checked_at = time.monotonic()
+        self._fingerprint = index.fingerprint() if index is not None else None
 
     def build(self) -> Any:
         from .layout import build
 
         return build(self)
+
+    @property
+    def serves_shipped_corpus(self) -> bool:
+        """The chat answers from the two shipped articles (the page's examples ask about them)."""
+        folder = self.index.sources[0].folder if self.index is not None and self.index.sources else None
+        return folder is not None and folder.expanduser().resolve() == default_corpus_dir().resolve()
 
     @property
     def snapshot(self) -> Snapshot:
@@ -93,6 +106,28 @@ class ChatApp:
 
     # -- answers -------------------------------------------------------------------
 
+    def refresh(self, *, force: bool = False) -> None:
+        """Sync the folder when an article was added, edited or deleted since the last look.
+
+        Looks at most every ``refresh_s`` seconds, and one visitor at a time (the others answer from
+        the snapshot at hand meanwhile), so a quote is never cut from a text the file no longer holds
+        for longer than that.
+        """
+        index = self.index
+        if index is None or not self._refresh_lock.acquire(blocking=force):
+            return
+        try:
+            if not force and time.monotonic() - self._checked_at < self.config.refresh_s:
+                return
+            fingerprint = index.fingerprint()
+            if fingerprint != self._fingerprint:
+                with self._upload_lock:
+                    index.sync()
+                self._fingerprint = fingerprint
+            self._checked_at = time.monotonic()
+        finally:
+            self._refresh_lock.release()
+
     def api_ask(self, question: str, history: list[str] | None = None) -> dict[str, Any]:
         """``/ask``: the answer as JSON (quotes with offsets, confidence, passages, abstained).
 
@@ -100,6 +135,7 @@ class ChatApp:
         Bad input gets ``error`` (what is wrong and the fix) and no ``abstained``, ``confidence`` or
         ``text``: a refused question must not read as "the articles don't say"."""
         try:
+            self.refresh()
             return self.engine.answer(question, history=history or None).to_dict()
         except (QAError, VectorStoreError) as exc:
             return {"question": str(question)[:200], "error": str(exc), "quotes": []}
@@ -109,6 +145,7 @@ class ChatApp:
         import gradio as gr
 
         try:
+            self.refresh()
             answer: Answer = self.engine.answer(message, history=list(asked or []) or None)
             # The Sources panel reads the articles the answer drew on (their texts fetched with it).
             sources = sources_html(answer, self.snapshot.documents, self.config.context_chars)
@@ -164,6 +201,7 @@ class ChatApp:
     # -- corpus --------------------------------------------------------------------
 
     def corpus_rows(self) -> list[list[object]]:
+        self.refresh()
         return articles_table(self.snapshot.catalog())
 
     def store_line(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -21,12 +22,75 @@ from vectorstore.env import ENV_ALLOWED_HOSTS, ENV_CHROMA_URL, ENV_STORE_DIR, EN
 EXAMPLE = "Who is Cuba's foreign minister?"
 
 
+# argparse ``type=`` helpers: a bad value is a usage error (one line, exit 2) before anything loads.
+def _number(text: str, kind: type[int] | type[float]) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{'a whole number' if kind is int else 'a number'} is needed, not {text!r}"
+        ) from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"a finite number is needed, not {text!r}")
+    return value
+
+
+def probability(text: str) -> float:
+    """A number in [0, 1] (``--abstain-below``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:  # nan and inf too
+        raise argparse.ArgumentTypeError(f"must be a number in the range [0, 1], not {text!r}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A finite number of seconds, 0 or more (``--staleness``)."""
+    value = _number(text, float)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, not {text!r}")
+    return value
+
+
+def count(text: str) -> int:
+    """A whole number, 0 or more (``-k``, ``--misses``)."""
+    value = int(_number(text, int))
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text!r}")
+    return value
+
+
+def positive(text: str) -> int:
+    """A whole number, 1 or more (``--max-queue``, ``--concurrency``)."""
+    value = int(_number(text, int))
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {text!r}")
+    return value
+
+
+def port(text: str) -> int:
+    """A TCP port, 1 to 65535 (``--port``; 0, "any free port", is not offered: the address is printed first)."""
+    value = int(_number(text, int))
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port in the range 1-65535, not {text!r}")
+    return value
+
+
+def path(text: str) -> Path:
+    """A non-empty path: ``Path("")`` is the current folder, which nobody means by an empty value."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty (give a path; '.' for the current folder)")
+    return Path(text)
+
+
 def _store_args(parser: argparse.ArgumentParser, *, corpus: bool = True) -> None:
     if corpus:
         parser.add_argument(
-            "--corpus", type=Path, help="folder of .txt/.md/.html articles (default: the shipped corpus)"
+            "--corpus", type=path, help="folder of .txt/.md/.html articles (default: the shipped corpus)"
         )
-    parser.add_argument("--store", type=Path, help=f"embedded Chroma folder (env {ENV_STORE_DIR})")
+    parser.add_argument("--store", type=path, help=f"embedded Chroma folder (env {ENV_STORE_DIR})")
     parser.add_argument(
         "--chroma-url", help=f"use a Chroma server instead, e.g. http://127.0.0.1:8000 (env {ENV_CHROMA_URL})"
     )
@@ -34,16 +98,22 @@ def _store_args(parser: argparse.ArgumentParser, *, corpus: bool = True) -> None
     parser.add_argument("--collection", metavar="NAME", help=f"the corpus's name in the store{more}")
     if corpus:  # how stale a folder-less reader may be: an ingest elsewhere shows within S seconds
         default = StoreSettings.staleness_s
-        parser.add_argument("--staleness", type=float, default=default, metavar="S", help=f"seconds between checks for a new ingest (default {default:g})")
+        parser.add_argument(
+            "--staleness",
+            type=seconds,
+            default=default,
+            metavar="S",
+            help=f"seconds between checks for a new ingest (default {default:g})",
+        )
 
 
 def _abstain_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--abstain-below",
-        type=float,
+        type=probability,
         default=None,
         metavar="P",
-        help="abstain when the probability that the first quote answers is below P "
+        help="abstain when the probability that the first quote answers is below P, in [0, 1] "
         f"(default {AnswerSettings().abstain_below}; higher abstains more often)",
     )
 
@@ -76,14 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question (or, with --json, one question per stdin line)")
     ask.add_argument("question", nargs="?", help=f'e.g. "{EXAMPLE}"; omit with --json to read stdin')
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (one line per question)")
-    ask.add_argument("-k", type=int, default=0, help="also print the top K passages the answer drew on")
+    ask.add_argument("-k", type=count, default=0, help="also print the top K passages the answer drew on")
     _abstain_arg(ask)
     _store_args(ask)
     ask.set_defaults(run=run_ask)
 
     ingest = sub.add_parser("ingest", help="bring the store in line with a folder of articles")
     ingest.add_argument(
-        "folder", type=Path, nargs="?", help="the corpus folder (default: the shipped corpus)"
+        "folder", type=path, nargs="?", help="the corpus folder (default: the shipped corpus)"
     )
     _store_args(ingest, corpus=False)
     ingest.add_argument(
@@ -96,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)"
     )
-    chat.add_argument("--port", type=int, default=7860)
+    chat.add_argument("--port", type=port, default=7860, help="TCP port, 1-65535 (default 7860)")
     chat.add_argument(
         "--allowed-host",
         action="append",
@@ -105,29 +175,35 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a host name the chat answers to besides loopback (repeatable; env {ENV_ALLOWED_HOSTS})",
     )
     chat.add_argument(
-        "--max-queue", type=int, default=64, help="questions waiting at most; beyond: 'busy, try again'"
+        "--max-queue", type=positive, default=64, help="questions waiting at most; beyond: 'busy, try again'"
     )
-    chat.add_argument("--concurrency", type=int, default=4, help="questions answered at once")
+    chat.add_argument("--concurrency", type=positive, default=4, help="questions answered at once")
     chat.add_argument(
         "--uploads",
-        type=Path,
+        type=path,
         help="where uploaded articles are kept when the corpus folder is the shipped one "
         f"(env {ENV_UPLOAD_DIR}; default: the user data dir)",
     )
     chat.set_defaults(run=run_chat)
 
     ev = sub.add_parser("eval", help="measure answer quality on a questions file")
-    ev.add_argument("questions", type=Path, help="seed-dev.json, tests/data/news-dev.json or squad2-dev questions.json")
+    ev.add_argument(
+        "questions", type=path, help="seed-dev.json, tests/data/news-dev.json or squad2-dev questions.json"
+    )
     ev.add_argument(
         "--baselines", action="store_true", help="also run BM25, dense and LangChain-style baselines"
     )
     ev.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    ev.add_argument("--misses", type=int, default=0, help="print up to N missed questions")
+    ev.add_argument("--misses", type=count, default=0, help="print up to N missed questions")
     ev.add_argument(
         "--calibration", action="store_true", help="also print the reliability table and threshold trade-off"
     )
     ev.add_argument("--model", help="embedding model: qa-tuned (default), minilm (plain MiniLM) or a folder")
-    ev.add_argument("--confidence", type=Path, help="a confidence model JSON (qa/models/confidence-hand.json: the old rule)")
+    ev.add_argument(
+        "--confidence",
+        type=path,
+        help="a confidence model JSON (qa/models/confidence-hand.json: the old rule)",
+    )
     _abstain_arg(ev)
     _store_args(ev)
     ev.set_defaults(run=run_eval)
@@ -190,7 +266,9 @@ def run_eval(args: argparse.Namespace) -> int:
         embedder=default_embedder(args.model) if args.model else None,
     )
     if args.confidence:
-        engine = CorpusQA(engine.reader, engine.settings, confidence_model=ConfidenceModel.load(args.confidence))
+        engine = CorpusQA(
+            engine.reader, engine.settings, confidence_model=ConfidenceModel.load(args.confidence)
+        )
     results = evaluate(
         engine, questions, baselines=args.baselines, progress=True, questions_file=str(args.questions)
     )
@@ -214,7 +292,9 @@ def run_ask(args: argparse.Namespace) -> int:
             args.collection, store=_store_settings(args), settings=_answer_settings(args, **overrides)
         )
     else:
-        engine = open_corpus(args.corpus, store=_store_settings(args), settings=_answer_settings(args, **overrides))
+        engine = open_corpus(
+            args.corpus, store=_store_settings(args), settings=_answer_settings(args, **overrides)
+        )
     if args.question is None:
         if not args.json:
             raise QAError(f'Give a question, e.g. corpus-qa ask "{EXAMPLE}", or use --json with stdin.')

@@ -9,12 +9,16 @@
   uploads/questions nor read answers; same-origin pages and non-browser clients are unaffected.
 - **Body limit**: bodies over ``body_limit`` (``upload_limit`` on the upload route) get 413, by
   ``Content-Length`` before anything is read, and by counting bytes for chunked bodies.
+- **``/ask`` defaults**: a raw HTTP call of ``/ask`` that sends the question alone
+  (``{"data": ["…"]}``) gets the empty history it would get from ``gradio_client``; Gradio itself
+  refuses a call short of inputs with a bare ``{"error": null}``.
 
 It also records the client's address for the login check (:data:`ui.auth.client_address`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
@@ -33,6 +37,7 @@ ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
 BODY_LIMIT = 1024 * 1024  # questions, chat history, login forms
 UPLOAD_BODY_LIMIT = 64 * 1024 * 1024  # one upload request (Gradio still caps each file at 5 MB)
 UPLOAD_ROUTE = "/gradio_api/upload"
+ASK_ROUTE = "/gradio_api/call/ask"
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 _WILDCARD = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 - names to recognise, not to bind
 
@@ -175,11 +180,55 @@ class RequestGuard:
                 started = True
             await send(message)
 
+        app_receive: Receive = counted_receive
+        if scope.get("method") == "POST" and path.rstrip("/") == ASK_ROUTE:
+            app_receive = await _with_ask_defaults(scope, counted_receive)
         try:
-            await self.app(scope, counted_receive, guarded_send)
+            await self.app(scope, app_receive, guarded_send)
         except Exception:
             if not refused:
                 raise  # after a refusal the app fails on the cut-off body; that is expected
+
+
+async def _with_ask_defaults(scope: MutableMapping[str, Any], receive: Receive) -> Receive:
+    """``receive`` with the body of an ``/ask`` call read whole (it is under the body limit) and its
+    missing ``history`` filled in; any other body is passed on as it came."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            first: Message = message  # a disconnect (or a refusal): the app sees it as it came
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            body = ask_with_defaults(b"".join(chunks))
+            first = {"type": "http.request", "body": body, "more_body": False}
+            scope["headers"] = [
+                (k, v) for k, v in scope.get("headers", ()) if k.lower() != b"content-length"
+            ] + [(b"content-length", str(len(body)).encode())]
+            break
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return first
+        return await receive()
+
+    return replay
+
+
+def ask_with_defaults(body: bytes) -> bytes:
+    """An ``/ask`` call's JSON with ``history`` (its second input) set to ``null`` when left out."""
+    try:
+        call = json.loads(body)
+    except ValueError:
+        return body  # Gradio answers bad JSON with 422
+    if isinstance(call, dict) and isinstance(call.get("data"), list) and len(call["data"]) == 1:
+        call["data"] = [*call["data"], None]
+        return json.dumps(call).encode()
+    return body
 
 
 async def _refuse(scope: MutableMapping[str, Any], send: Send, status: int, text: str) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from vectorstore.env import ENV_UPLOAD_CACHE_S
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from .app import ChatApp
 
 ENV_CACHE_AGE = ENV_UPLOAD_CACHE_S  # how long an upload never added stays in Gradio's cache
+IN_USE = "port {port} is in use: stop the other server or pass --port N"
 
 
 def cache_policy() -> tuple[int, int]:
@@ -30,6 +33,46 @@ def cache_policy() -> tuple[int, int]:
     except ValueError:
         age = 3600
     return max(1, min(age, 600)), age
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the chat cannot listen on ``host:port`` (None: it can), found by binding there as the server will.
+
+    A port another server holds is the usual case; it is checked before the model loads, so the
+    answer is one line at once rather than a traceback after the start-up. Gradio also binds
+    127.0.0.1 to test the port, whatever the host, so that address is tried too.
+    """
+    name = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        return f"cannot listen on {host}: the name does not resolve ({exc}); pass --host with an address of this machine"
+    addresses = {info[4][:2]: info[0] for info in infos}
+    # Several (localhost: 127.0.0.1 and ::1): one the machine lacks is skipped, as asyncio does.
+    several = len(addresses) > 1
+    addresses.setdefault(("127.0.0.1", port), socket.AF_INET)
+    for address, family in addresses.items():
+        try:
+            probe = socket.socket(family, socket.SOCK_STREAM)
+        except OSError:
+            continue  # no such address family here; the server skips it too
+        with probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: TIME_WAIT is free
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return IN_USE.format(port=port)
+                if exc.errno == errno.EACCES:
+                    return f"port {port} needs privileges on this machine: pass --port N with N above 1023"
+                if exc.errno == errno.EADDRNOTAVAIL:
+                    if several:
+                        continue
+                    return f"cannot listen on {host}: it is not an address of this machine; pass --host"
+                return (
+                    f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass another --host or --port"
+                )
+    return None
 
 
 def launch(
@@ -84,15 +127,17 @@ def serve(
     allowed_hosts: Sequence[str] = (),
     folderless: bool = False,
 ) -> None:
-    from .app import AppConfig, create_app
-
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    try:  # a bad host name or login setting fails in one line, before the model loads
+    try:  # a bad host name, login setting or busy port fails in one line, before the model loads
         HostPolicy.for_server(host, port, [*allowed_hosts, *hosts_from_env()])
         auth_from_env()
+        problem = port_problem(host, port)
+        if problem is not None:
+            raise UIError(problem)
     except UIError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        _fail(str(exc))
+    from .app import AppConfig, create_app  # Gradio and the model load only once the checks pass
+
     app = create_app(
         AppConfig(
             corpus=corpus,
@@ -104,4 +149,14 @@ def serve(
         )
     )
     print(f"corpus-qa chat on http://{host}:{port} ({len(app.snapshot.documents)} articles)")
-    launch(app, host=host, port=port, block=True, allowed_hosts=allowed_hosts)
+    try:
+        launch(app, host=host, port=port, block=True, allowed_hosts=allowed_hosts)
+    except OSError as exc:
+        if "empty port" in str(exc):  # Gradio's words: the port was taken between the check and the start
+            _fail(IN_USE.format(port=port))
+        _fail(f"the chat could not start on {host}:{port} ({exc})")
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2) from None

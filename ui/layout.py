@@ -56,6 +56,7 @@ def build(app: ChatApp) -> Any:
 
     from .app import ChatView
 
+    shipped = app.serves_shipped_corpus
     with gr.Blocks(title="corpus-qa", analytics_enabled=False) as demo:
         gr.Markdown(
             "## corpus-qa\nAsk about the articles. Every answer is made of **verbatim quotes**, "
@@ -71,11 +72,12 @@ def build(app: ChatApp) -> Any:
                     sanitize_html=True,
                     feedback_options=None,
                     elem_id="cqa-chat",
-                    placeholder="Ask a question about the articles, or pick an example below.",
+                    placeholder="Ask a question about the articles"
+                    + (", or pick an example below." if shipped else "."),
                 )
                 box = gr.Textbox(
                     label="Your question",
-                    placeholder="e.g. Who is Cuba's foreign minister?",
+                    placeholder=f"e.g. {EXAMPLES[0]}" if shipped else "Ask about your articles",
                     lines=1,
                     max_lines=4,
                     elem_id="cqa-question",
@@ -83,7 +85,8 @@ def build(app: ChatApp) -> Any:
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="cqa-ask")
                     clear = gr.Button("New chat", elem_id="cqa-clear")
-                gr.Examples(EXAMPLES, inputs=[box], label="Examples")
+                if shipped:  # the examples ask about the shipped articles; another corpus gets none
+                    gr.Examples(EXAMPLES, inputs=[box], label="Examples")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(sources_html(None, {}), elem_id="cqa-sources")

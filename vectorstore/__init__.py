@@ -44,7 +44,7 @@ from .errors import (
     UnreadableFileError,
     VectorStoreError,
 )
-from .index import CorpusIndex, IndexSnapshot, Source, SyncReport
+from .index import CorpusIndex, Fingerprint, IndexSnapshot, Source, SyncReport, folder_fingerprint
 from .loading import SUPPORTED_SUFFIXES, FileProblem, load_document, load_folder
 from .reader import IndexReader
 from .records import Chunk, Document, Span
@@ -69,6 +69,7 @@ __all__ = [
     "DocumentRecord",
     "Embedder",
     "FileProblem",
+    "Fingerprint",
     "IndexReader",
     "IndexSnapshot",
     "InvalidNameError",
@@ -97,6 +98,7 @@ __all__ = [
     "default_corpus_dir",
     "default_embedder",
     "default_store_dir",
+    "folder_fingerprint",
     "load_document",
     "load_folder",
     "open_client",

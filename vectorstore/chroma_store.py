@@ -48,6 +48,7 @@ _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,59}[a-zA-Z0-9]$")
 SENTENCE_SUFFIX = "__s"
 DOCUMENT_SUFFIX = "__d"
 LEASE_SUFFIX = "__w"
+RESERVED_SUFFIXES = (SENTENCE_SUFFIX, DOCUMENT_SUFFIX, LEASE_SUFFIX)
 # Chroma needs an embedding per record; article records are only ever read by id or
 # page, never queried by vector, so each carries this one fixed vector.
 _DOCUMENT_VECTOR = (1.0,)
@@ -70,6 +71,14 @@ class StoredChunk:
     chunk_count: int
 
 
+# A file's (size, mtime_ns, ctime_ns, inode): what tells a sync, without reading it, that it is unchanged.
+FileStat = tuple[int, int, int, int]
+
+
+def file_stat(st: os.stat_result) -> FileStat:
+    return (int(st.st_size), int(st.st_mtime_ns), int(st.st_ctime_ns), int(st.st_ino))
+
+
 @dataclass(frozen=True)
 class DocumentRecord:
     """One article as the store keeps it: the text every offset points into, and where it came from.
@@ -87,17 +96,25 @@ class DocumentRecord:
     source_index: int
     chunk_count: int
     text: str = ""
-    # The file's size and modification time when it was read: the manifest that lets a sync skip
-    # reading and hashing an unchanged file. -1: not recorded (a store from before the manifest).
+    # The file's size, modification time, status-change time and inode when it was read: the
+    # manifest that lets a sync skip reading and hashing an unchanged file. The ctime and inode catch
+    # an edit that keeps size and mtime (`touch -d`, `cp -p`, `rsync -t`, a tar restore): ctime cannot
+    # be set back. -1: not recorded (a store from before the manifest, or before ctime and inode).
     size: int = -1
     mtime_ns: int = -1
+    ctime_ns: int = -1
+    inode: int = -1
 
     @classmethod
     def of(
-        cls, doc: Document, *, relative_path: str, source_index: int, chunk_count: int, stat: tuple[int, int] = (-1, -1)
+        cls, doc: Document, *, relative_path: str, source_index: int, chunk_count: int, stat: FileStat = (-1, -1, -1, -1)
     ) -> DocumentRecord:
         return cls(doc.doc_id, doc.title, doc.byline, doc.content_hash, relative_path, source_index,
-                   chunk_count, doc.text, stat[0], stat[1])  # fmt: skip
+                   chunk_count, doc.text, *stat)  # fmt: skip
+
+    @property
+    def stat(self) -> FileStat:
+        return (self.size, self.mtime_ns, self.ctime_ns, self.inode)
 
     def document(self) -> Document:
         """The :class:`Document` a reader serves; ``source_path`` is the path relative to its folder."""
@@ -123,7 +140,24 @@ class DocumentWrite:
 
 
 def validate_collection_name(name: str) -> str:
-    """Chroma's naming rules, checked before any write, with the fix in the message."""
+    """A corpus name: Chroma's naming rules, checked before any write, with the fix in the message.
+
+    A corpus keeps its sentences, articles and lease in ``<name>__s``, ``__d`` and ``__w``, so a
+    corpus named ``news__s`` would share its records with corpus ``news`` (and a sync of one would
+    sweep the other's as leftovers): such names are refused.
+    """
+    _chroma_name(name)
+    reserved = next((s for s in RESERVED_SUFFIXES if name.endswith(s)), None)
+    if reserved is not None:
+        raise InvalidNameError(
+            f"Invalid collection name {name!r}: names ending in {reserved!r} are reserved for a corpus's "
+            f"own sentence, article and lease collections; use another name, e.g. {name[: -len(reserved)] + '-2'!r}."
+        )
+    return name
+
+
+def _chroma_name(name: str) -> str:
+    """Chroma's own naming rules (for a corpus's name and for its internal collections alike)."""
     if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
         raise InvalidNameError(
             f"Invalid collection name {name!r}: use 3-62 characters of letters, digits, '.', '_' "
@@ -392,8 +426,8 @@ class ChromaStore:
         lease_ttl_s: float = 60.0,
     ) -> None:
         self.name = validate_collection_name(name)
-        for suffix in (SENTENCE_SUFFIX, DOCUMENT_SUFFIX, LEASE_SUFFIX):
-            validate_collection_name(name + suffix)
+        for suffix in RESERVED_SUFFIXES:
+            _chroma_name(name + suffix)
         self.location = location
         self.read_only = read_only
         self.shared = shared
@@ -539,6 +573,8 @@ class ChromaStore:
                         chunk_count=int(meta["chunk_count"]),
                         size=int(meta.get("size", -1)),
                         mtime_ns=int(meta.get("mtime_ns", -1)),
+                        ctime_ns=int(meta.get("ctime_ns", -1)),
+                        inode=int(meta.get("inode", -1)),
                     )
                 )
         return out
@@ -695,6 +731,8 @@ class ChromaStore:
                 "chunk_count": r.chunk_count,
                 "size": r.size,
                 "mtime_ns": r.mtime_ns,
+                "ctime_ns": r.ctime_ns,
+                "inode": r.inode,
             }
             if r.byline is not None:  # Chroma metadata has no None: a missing key is "no byline"
                 meta["byline"] = r.byline
@@ -808,7 +846,7 @@ class WriteLease:
         sleep: Callable[[float], None] = time.sleep,
         renew_in_background: bool = True,
     ) -> None:
-        self.name = validate_collection_name(corpus + LEASE_SUFFIX)
+        self.name = _chroma_name(validate_collection_name(corpus) + LEASE_SUFFIX)
         self.corpus = corpus
         self.location = location
         self.ttl_s = ttl_s

@@ -17,7 +17,15 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .chroma_store import ChromaStore, DocumentRecord, DocumentWrite, StoredChunk, sentence_id
+from .chroma_store import (
+    ChromaStore,
+    DocumentRecord,
+    DocumentWrite,
+    FileStat,
+    StoredChunk,
+    file_stat,
+    sentence_id,
+)
 from .chunking import DEFAULT_CHUNK_TOKENS, chunk_document
 from .embedding import Embedder
 from .errors import UnreadableFileError
@@ -109,7 +117,7 @@ class _File:
     path: Path
     root: Path
     prefix: str
-    stat: tuple[int, int]  # size, mtime_ns
+    stat: FileStat  # size, mtime_ns, ctime_ns, inode
 
 
 @dataclass
@@ -135,11 +143,30 @@ class _Plan:
         return bool(self.to_write or self.removed or self.backfill or self.untidy)
 
 
+Fingerprint = tuple[tuple[str, FileStat], ...]
+
+
+def folder_fingerprint(sources: Sequence[Source], *, max_files: int | None = None) -> Fingerprint:
+    """Every article file's path and stat: a cheap "has any file changed since?" that reads nothing.
+
+    Compared between calls by whoever serves answers (``qa.answer``, the chat) to know when a sync
+    is due; the sync itself then reads only the files whose stat moved.
+    """
+    out: list[tuple[str, FileStat]] = []
+    for source in sources:
+        for path in scan_folder(source.folder, max_files=max_files).paths:
+            try:
+                out.append((f"{source.prefix}{path}", file_stat(os.stat(path, follow_symlinks=False))))
+            except OSError:  # deleted or unreadable while we look: the sync reports it
+                out.append((f"{source.prefix}{path}", (-1, -1, -1, -1)))
+    return tuple(out)
+
+
 class CorpusIndex:
     """Keeps a Chroma store in line with one or more article folders.
 
-    A sync reads and hashes only the files whose size or modification time
-    differ from what the store recorded (the manifest); the snapshot it
+    A sync reads and hashes only the files whose size, modification time,
+    status-change time or inode differ from what the store recorded (the manifest); the snapshot it
     publishes holds the layout of chunks and offsets, and fetches article
     texts from the store through a bounded cache.
     """
@@ -177,6 +204,10 @@ class CorpusIndex:
     def snapshot(self) -> Snapshot:
         return self._snapshot
 
+    def fingerprint(self) -> Fingerprint:
+        """:func:`folder_fingerprint` of this index's folders."""
+        return folder_fingerprint(self.sources, max_files=self.max_files)
+
     def sync(self, *, progress: bool = False) -> SyncReport:
         """Bring the store in line with the folders; return what changed."""
         with self._write_lock:
@@ -195,9 +226,9 @@ class CorpusIndex:
                 doc_id = f"{source.prefix}{rel}"
                 try:
                     st = os.stat(path, follow_symlinks=False)
-                    stat = (int(st.st_size), int(st.st_mtime_ns))
+                    stat = file_stat(st)
                 except OSError:
-                    stat = (-1, -1)  # reading it reports what is wrong
+                    stat = (-1, -1, -1, -1)  # reading it reports what is wrong
                 if doc_id not in files:
                     files[doc_id] = _File(doc_id, position, rel, path, root, source.prefix, stat)
         return list(files.values()), problems
@@ -263,7 +294,7 @@ class CorpusIndex:
         for f in files:
             row = rows.get(f.doc_id)
             have = base.documents[row] if row is not None else None
-            if row is not None and have is not None and have.size >= 0 and (have.size, have.mtime_ns) == f.stat \
+            if row is not None and have is not None and have.size >= 0 and have.stat == f.stat \
                     and (have.relative_path, have.source_index) == (f.relative_path, f.source_index):  # fmt: skip
                 plan.unchanged.append(f.doc_id)  # the manifest says unchanged: not read, not hashed
                 plan.kept[f.doc_id] = (have, row)

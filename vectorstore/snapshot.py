@@ -145,6 +145,8 @@ class Layout:
                     "",
                     r.size,
                     r.mtime_ns,
+                    r.ctime_ns,
+                    r.inode,
                 ]
                 for r in self.documents
             ],
