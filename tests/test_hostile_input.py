@@ -75,6 +75,9 @@ def test_api_endpoint_returns_errors_as_json(default_engine, tmp_path: Path) -> 
         assert result["error"] and result["quotes"] == []
         # A refused question is no abstention: nothing in it says "the articles don't say".
         assert not {"abstained", "confidence", "support", "text"} & result.keys()
+    for not_text in (None, 42, ["q"]):
+        result = app.api_ask(not_text)  # type: ignore[arg-type]  # what raw JSON can send
+        assert "must be text" in result["error"] and result["question"] == ""
     assert app.api_ask("Who is Cuba's foreign minister?")["quotes"]
 
 
@@ -201,3 +204,31 @@ def test_everything_works_without_any_network(tmp_path: Path) -> None:
 def test_qa_errors_share_a_base(default_engine) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(QAError):
         default_engine.answer("")
+
+
+def test_an_upload_renamed_to_be_safe_says_so(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from ui.uploads import add_uploads
+
+    uploads = tmp_path / "uploads"
+    synced: list[int] = []
+
+    def sync() -> SimpleNamespace:
+        synced.append(1)
+        return SimpleNamespace(summary=lambda: "2 added", problems=[])
+
+    files = []
+    for i, name in enumerate((".hidden.txt", "a*b.txt", "plain.txt")):
+        source = tmp_path / f"cached-{i}.txt"
+        source.write_text(f"Canal news {i}\n\nThe canal reopened on Monday after repairs.\n", encoding="utf-8")
+        files.append(SimpleNamespace(name=str(source), orig_name=name))
+    message = add_uploads(files, uploads, sync)
+    assert {p.name for p in uploads.iterdir()} == {"hidden.txt", "a_b.txt", "plain.txt"}
+    assert synced == [1]
+    lines = message.split("\n\n")
+    assert lines[0].startswith("✓ 3 files added")
+    # Each changed name is reported with why (the given name escaped: it is Markdown); the kept one is not.
+    assert any(line.startswith("↪ .hidden.txt was stored as **hidden.txt**") and "dot" in line for line in lines)
+    assert any(line.startswith("↪ a\\*b.txt was stored as **a_b.txt**") for line in lines)
+    assert not any("plain.txt" in line for line in lines[1:])

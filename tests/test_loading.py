@@ -4,7 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from vectorstore import UnreadableFileError, default_corpus_dir, load_document, load_folder
+from vectorstore import (
+    InvalidSettingError,
+    StoreSettings,
+    UnreadableFileError,
+    default_corpus_dir,
+    load_document,
+    load_folder,
+)
+from vectorstore.sentences import quotable_sentences
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -73,10 +81,33 @@ def test_unreadable_files_raise_a_clear_error(
     assert name in str(info.value)
 
 
-def test_oversized_file_is_refused(tmp_path: Path) -> None:
+def test_oversized_file_is_refused_naming_how_to_raise_the_limit(tmp_path: Path) -> None:
     (tmp_path / "big.txt").write_text("word " * 1000, encoding="utf-8")
-    with pytest.raises(UnreadableFileError, match="limit"):
+    with pytest.raises(UnreadableFileError, match="limit") as info:
         load_document(tmp_path / "big.txt", tmp_path, max_bytes=100)
+    assert "CORPUS_QA_MAX_FILE_BYTES=N" in str(info.value)
+    assert "StoreSettings(max_file_bytes=N)" in str(info.value)
+
+
+def test_the_file_size_limit_is_raised_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "big.txt").write_text("Big news\n\n" + "The harvest was large. " * 300, encoding="utf-8")
+    store = StoreSettings(store_dir=tmp_path / "store")
+    monkeypatch.setenv("CORPUS_QA_MAX_FILE_BYTES", "100")
+    assert store.resolved().max_file_bytes == 100
+    with pytest.raises(UnreadableFileError, match="over the 100-byte limit"):
+        load_document(tmp_path / "big.txt", tmp_path, max_bytes=store.resolved().max_file_bytes or 0)
+    monkeypatch.setenv("CORPUS_QA_MAX_FILE_BYTES", "20_000")
+    assert store.resolved().max_file_bytes == 20_000
+    assert StoreSettings(store_dir=tmp_path, max_file_bytes=7).resolved().max_file_bytes == 7
+    monkeypatch.setenv("CORPUS_QA_MAX_FILE_BYTES", "5MB")
+    with pytest.raises(InvalidSettingError, match="CORPUS_QA_MAX_FILE_BYTES='5MB' is not a number"):
+        store.resolved()
+    monkeypatch.delenv("CORPUS_QA_MAX_FILE_BYTES")
+    assert store.resolved().max_file_bytes == 5 * 1024 * 1024
+    with pytest.raises(InvalidSettingError, match="at least 1 byte"):
+        StoreSettings(store_dir=tmp_path, max_file_bytes=0).resolved()
 
 
 def test_folder_load_reports_bad_files_and_keeps_good_ones(tmp_path: Path) -> None:
@@ -92,3 +123,164 @@ def test_crlf_offsets_stay_verbatim(tmp_path: Path) -> None:
     (tmp_path / "w.txt").write_bytes(b"Title\r\n\r\nFirst sentence here. Second one.\r\n")
     doc = load_document(tmp_path / "w.txt", tmp_path)
     assert "\r\n" in doc.text
+
+
+# -- HTML: recall, visible text, accurate reasons -----------------------------------------
+
+
+def test_tagless_html_text_is_kept(tmp_path: Path) -> None:
+    (tmp_path / "plain.htm").write_text("Plain text: the eagle nests on cliffs.\n", encoding="utf-8")
+    doc = load_document(tmp_path / "plain.htm", tmp_path)
+    assert doc.text == "Plain text: the eagle nests on cliffs."
+
+
+def test_short_html_keeps_heading_table_cells_and_list_items_as_lines(tmp_path: Path) -> None:
+    html = (
+        "<article><h2>Heading</h2><table><tr><td>Table cell: 42 votes were cast.</td></tr></table>"
+        "<ul><li>List item: the vote passed.</li><li>Second item.</li></ul></article>"
+    )
+    (tmp_path / "short.html").write_text(html, encoding="utf-8")
+    doc = load_document(tmp_path / "short.html", tmp_path)
+    lines = [line for line in doc.text.splitlines() if line]
+    assert lines == [
+        "Heading",
+        "Table cell: 42 votes were cast.",
+        "List item: the vote passed.",
+        "Second item.",
+    ]
+
+
+ARTICLE_PAGE = (
+    "<html><head><title>Council elected</title><script>var leak = 'SCRIPT_LEAK';</script>"
+    "<style>.x { content: 'STYLE_LEAK' }</style></head><body>"
+    "<nav><a href='/'>Home</a> | <a href='/w'>NAV_LEAK</a></nav><article><h1>Council elected</h1>"
+    + "".join(
+        f"<p>Paragraph {i} says the new council was elected in the city on Sunday by its voters.</p>"
+        for i in range(5)
+    )
+    + "<table><tr><th>Party</th><th>Seats</th></tr><tr><td>Greens</td><td>12 seats won.</td></tr></table>"
+    "<div>The new council will meet on 3 June.</div><!-- COMMENT_LEAK -->"
+    "<noscript>NOSCRIPT_LEAK</noscript><template>TEMPLATE_LEAK</template>"
+    "<p style='DISPLAY: None'>HIDDEN_LEAK in a paragraph that no reader of the page can see.</p>"
+    "<p hidden>HIDDEN_LEAK in another paragraph that no reader of the page can see.</p></article>"
+    "<footer>FOOTER_LEAK, all rights reserved.</footer></body></html>"
+)
+
+
+def test_html_article_keeps_tables_and_trailing_divs_without_boilerplate(tmp_path: Path) -> None:
+    (tmp_path / "council.html").write_text(ARTICLE_PAGE, encoding="utf-8")
+    doc = load_document(tmp_path / "council.html", tmp_path)
+    lines = doc.text.splitlines()
+    # Each block is a line of its own, so no sentence runs into the next block's.
+    assert "Greens | 12 seats won." in lines
+    assert "The new council will meet on 3 June." in lines
+    assert "Paragraph 4 says the new council was elected in the city on Sunday by its voters." in lines
+    for leak in ("SCRIPT", "STYLE", "NAV", "COMMENT", "NOSCRIPT", "TEMPLATE", "HIDDEN", "FOOTER"):
+        assert f"{leak}_LEAK" not in doc.text
+    assert doc.title == "Council elected"
+
+
+def test_visible_text_fallback_skips_invisible_elements(tmp_path: Path) -> None:
+    html = (
+        "<html><body><script>SCRIPT_LEAK()</script><noscript>NOSCRIPT_LEAK</noscript>"
+        "<template>TEMPLATE_LEAK</template><style>STYLE_LEAK</style><!-- COMMENT_LEAK -->"
+        "<p hidden>HIDDEN_LEAK</p><p>Kept <b>bold</b> words.<br>Next line.</p></body></html>"
+    )
+    (tmp_path / "tiny.html").write_text(html, encoding="utf-8")
+    doc = load_document(tmp_path / "tiny.html", tmp_path)
+    assert doc.text == "Kept bold words.\nNext line."
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (
+            "<html><head><script>var x = 1;</script></head><body><!-- only this --></body></html>",
+            "no visible article text",
+        ),
+        (
+            "<html><body><style>p { color: red }</style><noscript>x</noscript></body></html>",
+            "no visible article text",
+        ),
+        ("<!-- nothing but a comment -->", "no visible article text"),
+        (" \n\t\n", "the file is empty"),
+        ("\ufeff\n", "the file is empty"),
+    ],
+)
+def test_html_without_text_says_why(tmp_path: Path, payload: str, message: str) -> None:
+    (tmp_path / "blank.html").write_text(payload, encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match=message) as info:
+        load_document(tmp_path / "blank.html", tmp_path)
+    if message != "the file is empty":
+        assert "the file is empty" not in str(info.value)
+
+
+# -- Markdown front matter and byte-order marks ------------------------------------------------
+
+FRONT_MATTER_ARTICLE = (
+    "---\ntitle: Bridge vote\nauthor: Jane Roe\nsecret: FRONTMATTER_LEAK\n---\n"
+    "# Council approves bridge\n\nThe council approved the $77 million bridge on Monday.\n"
+)
+
+
+def test_markdown_front_matter_is_metadata_not_text(tmp_path: Path) -> None:
+    (tmp_path / "bridge.md").write_text(FRONT_MATTER_ARTICLE, encoding="utf-8")
+    doc = load_document(tmp_path / "bridge.md", tmp_path)
+    assert doc.title == "Bridge vote" and doc.byline == "By Jane Roe"
+    assert doc.text == "# Council approves bridge\n\nThe council approved the $77 million bridge on Monday.\n"
+    quotes = [doc.text[s.start : s.end] for s in quotable_sentences(doc.text)]
+    assert quotes == ["# Council approves bridge", "The council approved the $77 million bridge on Monday."]
+
+
+@pytest.mark.parametrize(
+    ("front", "title", "byline"),
+    [
+        ("\ufeff---\r\ntitle: 'It''s a deal'\r\n...\r\n", "It's a deal", None),
+        (
+            '--- \nlayout: post\ntitle: "Quoted title" # a comment\ntags:\n  - news\n---\n',
+            "Quoted title",
+            None,
+        ),
+        ("---\nauthor: Jane Roe\n---\n", "Ports reopen", "By Jane Roe"),  # no title: the heading
+        ("---\ntitle: [not, a, scalar]\n---\n", "Ports reopen", None),
+    ],
+)
+def test_markdown_front_matter_variants(tmp_path: Path, front: str, title: str, byline: str | None) -> None:
+    (tmp_path / "a.md").write_text(front + "# Ports reopen\n\nShips sailed on Monday.\n", encoding="utf-8")
+    doc = load_document(tmp_path / "a.md", tmp_path)
+    assert (doc.title, doc.byline) == (title, byline)
+    assert doc.text == "# Ports reopen\n\nShips sailed on Monday.\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\ntitle: Never closed\n\nShips sailed on Monday.\n",  # unterminated: not swallowed
+        "---\n\nShips sailed on Monday.\n\n---\n\nMore text.\n",  # prose between rules, not YAML
+        "Intro line.\n---\ntitle: Not at the start\n---\nShips sailed on Monday.\n",
+    ],
+)
+def test_markdown_without_front_matter_keeps_its_text(tmp_path: Path, text: str) -> None:
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    doc = load_document(tmp_path / "a.md", tmp_path)
+    assert doc.text == text
+
+
+def test_front_matter_is_only_read_from_markdown(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(FRONT_MATTER_ARTICLE, encoding="utf-8")
+    assert load_document(tmp_path / "a.txt", tmp_path).text == FRONT_MATTER_ARTICLE
+
+
+def test_markdown_with_only_front_matter_says_so(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\ntitle: Bridge vote\n---\n\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match="only YAML front matter"):
+        load_document(tmp_path / "a.md", tmp_path)
+
+
+def test_a_byte_order_mark_opens_neither_title_nor_quote(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").write_bytes("\ufeffPorts reopen\n\nShips sailed on Monday.\n".encode())
+    doc = load_document(tmp_path / "b.txt", tmp_path)
+    assert doc.text.startswith("\ufeff")  # the text is the file's, so offsets stay verbatim
+    assert doc.title == "Ports reopen"
+    first = quotable_sentences(doc.text)[0]
+    assert doc.text[first.start : first.end] == "Ports reopen"

@@ -48,3 +48,25 @@ def test_junk_and_repeated_captions_are_not_quotable() -> None:
     assert "(more…)" not in quoted
     assert "@bears_with" in quoted  # a handle is content, not junk
     assert is_junk("(more…)") and is_junk("— — —") and not is_junk("@bears_with")
+
+
+def test_a_markdown_heading_line_is_a_sentence_of_its_own() -> None:
+    text = "# Council approves bridge\nThe council approved the bridge. It cost $77 million.\n"
+    assert texts(text) == [
+        "# Council approves bridge",
+        "The council approved the bridge.",
+        "It cost $77 million.",
+    ]
+
+
+def test_a_hard_wrapped_line_ends_where_it_did() -> None:
+    # Every line is its own unit, heading or not; this pins it for wrapped prose too.
+    text = "The council approved the bridge\non Monday. Work starts\nin May."
+    assert texts(text) == ["The council approved the bridge", "on Monday.", "Work starts", "in May."]
+
+
+def test_a_leading_byte_order_mark_is_not_quoted() -> None:
+    text = "\ufeffPorts reopen. Ships sailed.\n\ufeff\nBody."
+    spans = split_sentences(text)
+    assert [text[s.start : s.end] for s in spans] == ["Ports reopen.", "Ships sailed.", "Body."]
+    assert spans[0].start == 1  # an offset into the same text: quotes stay verbatim

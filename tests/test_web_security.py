@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import http.client
+import json
 import socket
 import threading
 import time
@@ -511,6 +512,15 @@ def test_wrong_passwords_are_slowed_then_lock_out_that_client_only(auth_url: Cha
     assert login(auth_url, "reader", PASSWORD, source=attacker)[0] != 200
     code, _, cookie = login(auth_url, "reader", PASSWORD)  # ... but only that client is
     assert code == 200 and "access-token" in cookie
+
+
+def test_the_login_page_explains_the_lockout(auth_url: ChatURL) -> None:
+    # The login form shows the config's auth_message: a locked-out user learns to wait, for how
+    # long, and that retyping the right password will not help meanwhile.
+    code, _, body = http_request(auth_url, "/config")
+    assert code == 200
+    message = json.loads(body)["auth_message"]
+    assert "5 wrong passwords" in message and "2 minutes" in message and "right password" in message
 
 
 def test_made_up_user_names_never_lock_out_the_user(auth_url: ChatURL) -> None:

@@ -138,7 +138,9 @@ class ChatApp:
             self.refresh()
             return self.engine.answer(question, history=history or None).to_dict()
         except (QAError, VectorStoreError) as exc:
-            return {"question": str(question)[:200], "error": str(exc), "quotes": []}
+            # Only text is echoed: a null question must not come back as the question "None".
+            echo = question[:200] if isinstance(question, str) else ""
+            return {"question": echo, "error": str(exc), "quotes": []}
 
     def respond(self, message: str, chat: list[dict[str, Any]], asked: list[dict[str, str]]) -> ChatView:
         """One chat turn: one pipeline run gives the message, the Sources panel and the citations."""

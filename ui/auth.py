@@ -86,6 +86,18 @@ class LoginGuard:
         with self._lock:
             return len(self._recent(self._by_user, client, self._clock())) >= self.max_failures
 
+    @property
+    def message(self) -> str:
+        """What the login page says, so a locked-out user knows to wait rather than retype."""
+        minutes = self.lockout_s / 60
+        span = f"{minutes:g} minute{'s' if minutes != 1 else ''}" if self.lockout_s >= 60 else (
+            f"{self.lockout_s:g} seconds"
+        )
+        return (
+            f"After {self.max_failures} wrong passwords, logins from this address are refused for "
+            f"{span}, even with the right password: wait, then try again."
+        )
+
     def _wait_after(self, failures: int) -> float:
         extra = max(0, failures - self.max_failures)
         return min(self.delay_s * (2 ** min(extra, 16)), max(self.max_delay_s, self.delay_s))

@@ -101,6 +101,7 @@ def launch(
         share=False,
         # A coroutine function: Gradio awaits it, so the wait after a wrong password never blocks.
         auth=guard.check if guard is not None else None,
+        auth_message=guard.message if guard is not None else None,
         max_file_size=MAX_UPLOAD,
         enable_monitoring=False,
         ssr_mode=False,

@@ -16,10 +16,11 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from qa.render import escape_markdown
 from vectorstore import SUPPORTED_SUFFIXES, VectorStoreError
 from vectorstore.index import plural
 from vectorstore.loading import load_document
@@ -40,10 +41,16 @@ class Stored:
     path: Path
     requested: str
     duplicate: bool = False  # the same bytes were already stored under that name: nothing was added
+    given: str = ""  # the file's own base name, before unsafe characters and leading dots were dropped
 
     @property
     def renamed(self) -> bool:
         return not self.duplicate and self.path.name != self.requested
+
+    @property
+    def sanitised(self) -> bool:
+        """The name was changed to be safe (characters, a leading dot), not because it was taken."""
+        return bool(self.given) and self.given != self.requested
 
 
 def safe_upload_name(original: str) -> str:
@@ -85,7 +92,8 @@ def _store_without_overwriting(staging: Path, folder: Path, name: str) -> Stored
 
 def accept_upload(source: Path, upload_dir: Path, original_name: str | None = None) -> Stored:
     """Check one upload and keep it in ``upload_dir`` under a name no other article has."""
-    name = safe_upload_name(original_name or source.name)
+    given = re.split(r"[/\\]", original_name or source.name)[-1]
+    name = safe_upload_name(given)
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UIError(f"{name}: unsupported type; upload .txt, .md or .html files.")
@@ -106,7 +114,7 @@ def accept_upload(source: Path, upload_dir: Path, original_name: str | None = No
         staging.unlink(missing_ok=True)
         reason = getattr(exc, "reason", str(exc))
         raise UIError(f"{name}: {reason}") from None
-    return _store_without_overwriting(staging, upload_dir, name)
+    return replace(_store_without_overwriting(staging, upload_dir, name), given=given)
 
 
 def _cache_root() -> Path:
@@ -175,11 +183,18 @@ def add_uploads(files: list[Any] | None, upload_dir: Path, sync: Callable[[], An
     for s in stored:
         if s.duplicate:
             messages.append(f"= {s.requested}: already in the corpus with the same text as {s.path.name}.")
-        elif s.renamed:
-            messages.append(
-                f"↪ {s.requested} was stored as **{s.path.name}**: an article named {s.requested} "
-                "already exists and was kept."
+            continue
+        why = []
+        if s.sanitised:
+            why.append(
+                "stored names keep to letters, digits, spaces, '-', '_' and '.', and never start "
+                "with a dot (a hidden file is never read)"
             )
+        if s.renamed:
+            why.append(f"an article named {s.requested} already exists and was kept")
+        if why:
+            given = escape_markdown(s.given or s.requested)
+            messages.append(f"↪ {given} was stored as **{s.path.name}**: {'; '.join(why)}.")
     added = [s for s in stored if not s.duplicate]
     if added:
         report = sync()

@@ -24,7 +24,7 @@ from .chunking import CHUNKER_VERSION, DEFAULT_CHUNK_TOKENS
 from .embedding import Embedder
 from .env import ENV_CHROMA_URL, ENV_INDEX_DIR, ENV_STORE_DIR, env_path
 from .errors import StoreDamagedError, StoreReadOnlyError, StoreUnavailableError
-from .loading import DEFAULT_MAX_FILE_BYTES, check_corpus_folder, resolve_max_files
+from .loading import check_corpus_folder, resolve_max_file_bytes, resolve_max_files
 from .snapshot import DEFAULT_TEXT_CACHE_CHARS
 
 DEFAULT_COLLECTION = "corpus-qa-default"
@@ -66,7 +66,9 @@ class StoreSettings:
     chroma_url: str | None = None
     collection: str | None = None
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    # Largest article file read; larger ones are skipped with a reason. None: CORPUS_QA_MAX_FILE_BYTES,
+    # else 5 MiB.
+    max_file_bytes: int | None = None
     chunk_vectors: str = "mean"
     # Most article files one corpus folder may hold (a guard against pointing at a whole disk);
     # None: CORPUS_QA_MAX_FILES, else 10,000.
@@ -101,7 +103,7 @@ class StoreSettings:
 
     def resolved(self) -> StoreSettings:
         """Fill unset fields from ``CORPUS_QA_STORE_DIR`` / ``CORPUS_QA_CHROMA_URL`` /
-        ``CORPUS_QA_MAX_FILES`` and defaults."""
+        ``CORPUS_QA_MAX_FILES`` / ``CORPUS_QA_MAX_FILE_BYTES`` and defaults."""
         url = self.chroma_url or os.environ.get(ENV_CHROMA_URL) or None
         store_dir = self.store_dir
         if store_dir is None and not url:
@@ -113,6 +115,7 @@ class StoreSettings:
             chroma_url=url,
             store_dir=Path(store_dir).expanduser() if store_dir else None,
             max_files=resolve_max_files(self.max_files),
+            max_file_bytes=resolve_max_file_bytes(self.max_file_bytes),
         )
 
     @property

@@ -13,6 +13,8 @@ ENV_INDEX_DIR = "CORPUS_QA_INDEX_DIR"
 """Where per-revision indexes (chunk layout, BM25) are kept (default: beside the store, or the user cache)."""
 ENV_MAX_FILES = "CORPUS_QA_MAX_FILES"
 """Most article files a corpus folder may hold."""
+ENV_MAX_FILE_BYTES = "CORPUS_QA_MAX_FILE_BYTES"
+"""Largest article file, in bytes, a corpus folder may hold; larger files are skipped with a reason."""
 ENV_BACKEND = "CORPUS_QA_BACKEND"
 """Embedding runtime: onnx (default), onnx-int8 or torch."""
 ENV_DEVICE = "CORPUS_QA_DEVICE"
@@ -35,6 +37,7 @@ ALL = (
     ENV_CHROMA_URL,
     ENV_INDEX_DIR,
     ENV_MAX_FILES,
+    ENV_MAX_FILE_BYTES,
     ENV_BACKEND,
     ENV_DEVICE,
     ENV_MODEL,

@@ -29,7 +29,7 @@ from .chroma_store import (
 from .chunking import DEFAULT_CHUNK_TOKENS, chunk_document
 from .embedding import Embedder
 from .errors import UnreadableFileError
-from .loading import DEFAULT_MAX_FILE_BYTES, FileProblem, load_document, scan_folder
+from .loading import FileProblem, load_document, resolve_max_file_bytes, scan_folder
 from .records import Chunk, Document
 from .snapshot import EMPTY_REVISION, Layout, RevisionCache, StoreSnapshot, TextCache, read_layout
 
@@ -178,7 +178,7 @@ class CorpusIndex:
         embedder: Embedder,
         *,
         chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
-        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        max_file_bytes: int | None = None,
         chunk_vectors: str = "mean",
         max_files: int | None = None,
         cache: RevisionCache | None = None,
@@ -190,7 +190,7 @@ class CorpusIndex:
         self.store = store
         self.embedder = embedder
         self.chunk_tokens = min(chunk_tokens, embedder.max_tokens - 2)
-        self.max_file_bytes = max_file_bytes
+        self.max_file_bytes = resolve_max_file_bytes(max_file_bytes)
         # Article files per folder; None: CORPUS_QA_MAX_FILES or the default, read at each sync.
         self.max_files = max_files
         self.chunk_vectors = chunk_vectors

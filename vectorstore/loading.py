@@ -19,11 +19,11 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from tqdm import tqdm
 
-from .env import ENV_MAX_FILES
+from .env import ENV_MAX_FILE_BYTES, ENV_MAX_FILES
 from .errors import (
     CorpusNotFoundError,
     CorpusRefusedError,
@@ -35,7 +35,8 @@ from .errors import (
 from .records import Document
 from .sentences import split_sentences
 
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+TEXT_SUFFIXES = frozenset({".txt"}) | MARKDOWN_SUFFIXES
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -149,6 +150,28 @@ def resolve_max_files(max_files: int | None = None) -> int:
             "or StoreSettings(max_files=...)."
         )
     return max_files
+
+
+def resolve_max_file_bytes(max_file_bytes: int | None = None) -> int:
+    """The per-file size limit: ``max_file_bytes`` if given, else ``CORPUS_QA_MAX_FILE_BYTES``,
+    else 5 MiB."""
+    if max_file_bytes is None:
+        raw = os.environ.get(ENV_MAX_FILE_BYTES, "").strip()
+        if not raw:
+            return DEFAULT_MAX_FILE_BYTES
+        try:
+            max_file_bytes = int(raw.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise InvalidSettingError(
+                f"{ENV_MAX_FILE_BYTES}={raw!r} is not a number: set it to the largest article "
+                f"file in bytes, e.g. {ENV_MAX_FILE_BYTES}=20000000."
+            ) from None
+    if max_file_bytes < 1:
+        raise InvalidSettingError(
+            f"The per-file size limit must be at least 1 byte, got {max_file_bytes}: fix "
+            f"{ENV_MAX_FILE_BYTES} or StoreSettings(max_file_bytes=...)."
+        )
+    return max_file_bytes
 
 
 def _not_regular(mode: int) -> str | None:
@@ -284,7 +307,10 @@ def _relative_parts(path: Path, root: Path) -> tuple[str, ...]:
 
 
 def _too_big(size: int, max_bytes: int) -> str:
-    return f"file is {size:,} bytes, over the {max_bytes:,}-byte limit: split it or raise the limit"
+    return (
+        f"file is {size:,} bytes, over the {max_bytes:,}-byte limit: split it, or raise the limit "
+        f"with {ENV_MAX_FILE_BYTES}=N (or StoreSettings(max_file_bytes=N))"
+    )
 
 
 def read_article_bytes(path: Path, root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
@@ -375,6 +401,10 @@ def load_document(
             path, f"is not valid UTF-8 (byte {exc.start}): re-save the file as UTF-8"
         ) from exc
 
+    if not decoded.replace("\ufeff", "").strip():
+        raise UnreadableFileError(path, "holds no article text (the file is empty)")
+
+    markdown = suffix in MARKDOWN_SUFFIXES
     meta_title: str | None = None
     meta_byline: str | None = None
     if suffix in HTML_SUFFIXES:
@@ -382,12 +412,25 @@ def load_document(
         if isinstance(extracted, str):
             raise UnreadableFileError(path, extracted)
         text, meta_title, meta_byline = extracted
+        if not text.strip():
+            raise UnreadableFileError(path, NO_VISIBLE_TEXT)
+    elif markdown and (front := front_matter(decoded)) is not None:
+        # Front matter is metadata, not prose: it must never be quoted as an answer.
+        body_start, fields = front
+        text = decoded[body_start:]
+        meta_title = fields.get("title")
+        author = fields.get("author")
+        meta_byline = (author if _BYLINE.match(author) else f"By {author}") if author else None
+        if not text.strip():
+            raise UnreadableFileError(
+                path,
+                "holds no article text, only YAML front matter (the block between the leading "
+                "--- lines): add the article's text below the front matter",
+            )
     else:
         text = decoded
-    if not text.strip():
-        raise UnreadableFileError(path, "holds no article text (the file is empty)")
 
-    title, byline = describe(text, markdown=suffix in {".md", ".markdown"})
+    title, byline = describe(text, markdown=markdown)
     rel = "/".join(_relative_parts(path, root))
     return Document(
         doc_id=f"{id_prefix}{rel}",
@@ -508,20 +551,241 @@ def html_article(raw: bytes, html: str) -> HtmlResult | str:
     return result
 
 
-def _extract_html(html: str) -> HtmlResult:
-    """Main text of an HTML article, with its title and author when marked up."""
-    import trafilatura  # imported lazily: it is slow to import and only HTML needs it
+NO_VISIBLE_TEXT = (
+    "holds no visible article text: everything on the page is markup, scripts or styles (perhaps "
+    "it builds its text with JavaScript); save the article's text as .txt instead"
+)
+# Below this much visible text a page is kept whole: trafilatura's boilerplate detection needs
+# more text than that to be reliable (its own MIN_EXTRACTED_SIZE is 250), and it drops headings
+# and short pages outright, while such a page is mostly its article anyway.
+SHORT_PAGE_CHARS = 250
 
-    text = trafilatura.extract(
-        html, include_comments=False, include_tables=False, include_links=False, favor_precision=True
-    )
-    if not text:
-        # Short pages fail trafilatura's boilerplate heuristics; fall back to all visible text.
-        text = trafilatura.html2txt(html) or ""
+
+def _extract_html(html: str) -> HtmlResult | str:
+    """Main text of an HTML article, with its title and author when marked up; or why it has none.
+
+    Each block (paragraph, heading, list item, table row) is a line of its own, paragraphs are
+    apart by a blank line, and a row's cells are joined by `` | ``.
+    """
+    import trafilatura  # imported lazily: it is slow to import and only HTML needs it
+    from trafilatura.settings import Document as Extracted
+
+    visible = _visible_text(html)
+    if not visible:
+        return NO_VISIBLE_TEXT
+    text = visible
+    if len(visible) >= SHORT_PAGE_CHARS:
+        # Recall over precision: tables, and text in divs after the paragraphs, are often the
+        # answer; scripts, styles, comments, navigation and footers are still removed.
+        found = trafilatura.bare_extraction(
+            html,
+            favor_recall=True,
+            include_tables=True,
+            include_comments=False,
+            include_links=False,
+            include_images=False,
+            prune_xpath=_INVISIBLE_XPATH,
+        )
+        if isinstance(found, Extracted) and found.body is not None:
+            text = _block_text(found.body, _EXTRACTED_BLOCKS) or visible
     meta = trafilatura.extract_metadata(html)
     title = (meta.title or None) if meta else None
     author = (meta.author or None) if meta else None
     return text, title, (f"By {author}" if author else None)
+
+
+# How each element breaks the text: a paragraph of its own, a line of its own, a table cell
+# (joined to its row's other cells), or left out with everything in it. Other elements are inline.
+_BlockKind = Literal["paragraph", "line", "cell", "skip"]
+_HTML_BLOCKS: dict[str, _BlockKind] = {
+    **dict.fromkeys(
+        ["p", "h1", "h2", "h3", "h4", "h5", "h6", "div", "article", "section", "main", "header",
+         "hgroup", "blockquote", "pre", "table", "ul", "ol", "dl", "menu", "figure", "address",
+         "details", "fieldset", "form", "center", "hr"],
+        "paragraph",
+    ),
+    **dict.fromkeys(["li", "dt", "dd", "tr", "br", "caption", "figcaption", "summary", "legend"], "line"),
+    **dict.fromkeys(["td", "th"], "cell"),
+    # Never visible, or not the article: code, embedded objects, form controls, site chrome.
+    **dict.fromkeys(
+        ["head", "title", "script", "style", "noscript", "template", "iframe", "object", "embed",
+         "svg", "math", "canvas", "audio", "video", "button", "select", "textarea", "input", "nav",
+         "footer", "aside"],
+        "skip",
+    ),
+}  # fmt: skip
+# trafilatura's own element names for what it extracted (its XML output format).
+_EXTRACTED_BLOCKS: dict[str, _BlockKind] = {
+    **dict.fromkeys(["p", "head", "list", "table", "quote", "code", "div", "main"], "paragraph"),
+    **dict.fromkeys(["item", "row", "lb"], "line"),
+    "cell": "cell",
+    "graphic": "skip",
+}
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+# What trafilatura must drop too: it keeps <template> text, and text a browser hides.
+_INVISIBLE_XPATH = [
+    "//template",
+    "//noscript",
+    "//*[@hidden]",
+    "//*[@aria-hidden='true']",
+    "//*[contains(translate(@style, 'DISPLAYNOE ', 'displaynoe'), 'display:none')]",
+]
+
+
+def _visible_text(html: str) -> str:
+    """All text a browser would show in the page's body, less site chrome; "" if none."""
+    import lxml.html
+    from lxml import etree
+
+    # From bytes with the encoding named, so an XML declaration in the page cannot refuse the text.
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    try:
+        root = lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
+    except (etree.ParserError, ValueError):  # nothing but comments or whitespace
+        return ""
+    body = root.find("body")
+    return _block_text(body, _HTML_BLOCKS) if body is not None else ""
+
+
+class _TextBuilder:
+    """Plain text built from a tree's text runs: whitespace collapsed, blocks broken into lines."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.breaks = 0  # newlines due before the next text
+        self.cell_gap = False  # a cell separator is due before the next text
+        self.space = False  # a space is due before the next text
+
+    def block(self, newlines: int) -> None:
+        self.breaks = max(self.breaks, newlines)
+        self.cell_gap = self.space = False
+
+    def cell(self) -> None:
+        # Only between cells that hold text: a row's first cell, or one after empty cells, needs none.
+        if self.parts and not self.breaks:
+            self.cell_gap = True
+
+    def add(self, run: str | None, *, pre: bool = False) -> None:
+        if not run:
+            return
+        if pre:  # preformatted text keeps its lines
+            for i, line in enumerate(run.split("\n")):
+                if i:
+                    self.block(1)
+                self.add(line)
+            return
+        words = run.split()
+        if not words:
+            self.space = self.space or bool(self.parts)
+            return
+        if self.parts:
+            if self.breaks:
+                self.parts.append("\n" * self.breaks)
+            elif self.cell_gap:
+                self.parts.append(" | ")
+            elif self.space or run[0].isspace():
+                self.parts.append(" ")
+        self.parts.append(" ".join(words))
+        self.breaks = 0
+        self.cell_gap = False
+        self.space = run[-1].isspace()
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _hidden(element: Any) -> bool:
+    return (
+        element.get("hidden") is not None
+        or element.get("aria-hidden") == "true"
+        or bool(_DISPLAY_NONE.search(element.get("style") or ""))
+    )
+
+
+def _block_text(root: Any, kinds: dict[str, _BlockKind]) -> str:
+    """The text under ``root`` (an lxml element), a line per block and a blank line per paragraph.
+
+    Walked with an explicit stack, not recursion, so a deeply nested page cannot overflow it.
+    """
+    out = _TextBuilder()
+    pre = 0  # open <pre> elements
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        tag = node.tag if isinstance(node.tag, str) else None  # None: a comment or instruction
+        kind = kinds.get(tag.lower()) if tag else "skip"
+        if closing:
+            if kind in ("paragraph", "line"):
+                out.block(2 if kind == "paragraph" else 1)
+            if tag is not None and tag.lower() == "pre":
+                pre -= 1
+        elif kind == "skip" or _hidden(node):
+            pass  # nothing inside is shown; its tail is, below
+        else:
+            if kind in ("paragraph", "line"):
+                out.block(2 if kind == "paragraph" else 1)
+            elif kind == "cell":
+                out.cell()
+            if tag is not None and tag.lower() == "pre":
+                pre += 1
+            out.add(node.text, pre=pre > 0)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node))
+            continue
+        if node is not root:
+            out.add(node.tail, pre=pre > 0)
+    return out.text().strip()
+
+
+# -- Markdown front matter -------------------------------------------------------------
+
+# A YAML line: a comment, an indented continuation, a list item or a ``key:``. Prose between two
+# horizontal rules at the top of a file is none of these, so it is never taken for front matter.
+_YAML_LINE = re.compile(r"^(?:#|\s|-(?:\s|$)|[^\s:#][^:]*:(?:\s|$))")
+_YAML_FIELD = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s+(\S.*)$")
+_YAML_COMMENT = re.compile(r"\s+#.*$")
+_YAML_QUOTED = re.compile(r"""^(?:"([^"\\]*)"|'((?:[^']|'')*)')\s*(?:#.*)?$""")
+
+
+def front_matter(text: str) -> tuple[int, dict[str, str]] | None:
+    """Where a Markdown article starts after its leading YAML front matter, and its scalar fields.
+
+    Front matter is a ``---`` line at the very start (after a byte-order mark, if any) through
+    the next ``---`` or ``...`` line. None when there is none, or when it is never closed or holds
+    lines that are not YAML: then it is article text, not a block that swallows the article.
+    """
+    pos = 1 if text.startswith("\ufeff") else 0
+    first = text.find("\n", pos)
+    if first < 0 or text[pos:first].rstrip() != "---":
+        return None
+    fields: dict[str, str] = {}
+    pos = first + 1
+    while pos < len(text):
+        newline = text.find("\n", pos)
+        end = len(text) if newline < 0 else newline
+        line = text[pos:end].rstrip()
+        if line in ("---", "..."):
+            return end + 1 if newline >= 0 else end, fields
+        if line and not _YAML_LINE.match(line):
+            return None
+        field = _YAML_FIELD.match(line)
+        if field is not None and (value := _yaml_scalar(field.group(2))):
+            fields.setdefault(field.group(1).lower(), value)
+        pos = end + 1
+    return None
+
+
+def _yaml_scalar(raw: str) -> str | None:
+    """A one-line YAML value as text (quotes and a trailing comment removed); None if not a plain one."""
+    if (quoted := _YAML_QUOTED.match(raw)) is not None:
+        double, single = quoted.groups()
+        value = double if double is not None else single.replace("''", "'")
+    elif raw[0] in "\"'[{|>&*!%@`":  # a list, a mapping, a block scalar, an alias: not a title
+        return None
+    else:
+        value = _YAML_COMMENT.sub("", raw)
+    value = " ".join(value.split())
+    return value if value and value.lower() not in {"null", "~"} else None
 
 
 def describe(text: str, *, markdown: bool = False) -> tuple[str, str | None]:
@@ -530,7 +794,8 @@ def describe(text: str, *, markdown: bool = False) -> tuple[str, str | None]:
     The title is the first non-empty line unless that is a byline or too long
     to be a headline; then a short title is cut from the first sentence.
     """
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # A byte-order mark is invisible: it must not open the title.
+    lines = [line.strip() for line in text.lstrip("\ufeff").splitlines() if line.strip()]
     byline = next((line for line in lines[:6] if _BYLINE.match(line)), None)
     first = lines[0] if lines else ""
     if markdown:

@@ -124,7 +124,9 @@ def split_sentences(text: str) -> list[Span]:
 
 
 def _append_trimmed(text: str, start: int, end: int, spans: list[Span]) -> None:
-    while start < end and text[start].isspace():
+    # A byte-order mark (U+FEFF) is invisible, and str.isspace() does not count it: skipped like
+    # space, so a file's leading mark never opens its first quote.
+    while start < end and (text[start].isspace() or text[start] == "\ufeff"):
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
