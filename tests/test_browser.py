@@ -102,6 +102,19 @@ def test_unanswerable_question_says_so(page) -> None:  # type: ignore[no-untyped
     assert "not an answer" in closest.inner_text()
 
 
+def test_screen_readers_get_each_message_as_text_not_markup(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, "Who is Cuba's foreign minister?")
+    labels = page.locator("#cqa-chat [data-testid=user], #cqa-chat [data-testid=bot]")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('#cqa-chat [data-testid=bot]')]
+            .every(e => (e.getAttribute('aria-label') || '').startsWith('Answer: '))"""
+    )
+    question, answer = (labels.nth(i).get_attribute("aria-label") or "" for i in (0, 1))
+    assert question == "Question: Who is Cuba's foreign minister?"
+    assert answer.startswith("Answer: ") and "Bruno Rodriguez" in answer
+    assert "<" not in question + answer and "cqa-" not in answer
+
+
 def test_an_abstention_names_the_missing_kind_of_answer(page) -> None:  # type: ignore[no-untyped-def]
     ask(page, "How many barrels of oil does Russia send to Cuba?")
     said = last_answer(page)

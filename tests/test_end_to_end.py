@@ -195,6 +195,21 @@ def test_python_one_liner_and_cli(tmp_path: Path) -> None:
     assert len(answers) == 2
     assert answers[0]["abstained"] is False and answers[1]["abstained"] is True
 
+    # A line that is not UTF-8 gets its own error, named by line; the next line is still answered.
+    raw = subprocess.run(
+        [sys.executable, "-m", "ui", "ask", "--json"],
+        input=b"Who is Cuba\xff's president?\nWho is Cuba's foreign minister?\n",
+        capture_output=True,
+        env={**os.environ, "CORPUS_QA_STORE_DIR": str(store), "HF_HUB_OFFLINE": "1"},
+        timeout=300,
+        cwd=REPO,
+    )
+    assert raw.returncode == 0, raw.stderr
+    bad, good = (json.loads(line) for line in raw.stdout.decode("utf-8").splitlines())
+    assert bad["error"].startswith("stdin line 1 is not valid UTF-8 (byte 11)")
+    assert bad["question"] == "Who is Cuba\ufffd's president?" and "\\udc" not in raw.stdout.decode()
+    assert good["quotes"] and "Bruno Rodriguez" in good["quotes"][0]["text"]
+
     empty = run_cli("ask", "   ", store=store)
     assert empty.returncode == 2 and "type a question" in empty.stderr and "Traceback" not in empty.stderr
 

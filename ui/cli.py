@@ -298,12 +298,21 @@ def run_ask(args: argparse.Namespace) -> int:
     if args.question is None:
         if not args.json:
             raise QAError(f'Give a question, e.g. corpus-qa ask "{EXAMPLE}", or use --json with stdin.')
-        for line in sys.stdin:
-            if line.strip():
+        # Bytes, decoded per line: a line that is not UTF-8 gets its own error (and the next line
+        # is still answered) instead of reaching the engine as lone surrogates.
+        for number, raw in enumerate(sys.stdin.buffer, start=1):
+            try:
+                line = raw.decode("utf-8").strip()
+            except UnicodeDecodeError as exc:
+                problem = f"stdin line {number} is not valid UTF-8 (byte {exc.start}): send questions as UTF-8."
+                shown = raw.decode("utf-8", errors="replace").strip()[:200]
+                print(json.dumps({"question": shown, "error": problem}, ensure_ascii=False), flush=True)
+                continue
+            if line:
                 try:
-                    print(json.dumps(engine.answer(line.strip()).to_dict(), ensure_ascii=False), flush=True)
+                    print(json.dumps(engine.answer(line).to_dict(), ensure_ascii=False), flush=True)
                 except QAError as exc:
-                    print(json.dumps({"question": line.strip(), "error": str(exc)}), flush=True)
+                    print(json.dumps({"question": line[:200], "error": str(exc)}, ensure_ascii=False), flush=True)
         return 0
     result = engine.answer(args.question)
     if args.json:

@@ -6,6 +6,20 @@
     const opener = document.querySelector('#cqa-open');
     if (opener) { opener.click(); }
   };
+  // Gradio labels each chat message "<role>'s message: <content>", and our content is HTML: a
+  // screen reader would read the markup aloud. Relabel with the text a reader sees instead.
+  const relabel = (el) => {
+    const role = el.getAttribute('data-testid') === 'user' ? 'Question: ' : 'Answer: ';
+    const text = role + (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim();
+    if (el.getAttribute('aria-label') !== text) { el.setAttribute('aria-label', text); }
+  };
+  const relabelAll = () => document
+    .querySelectorAll('#cqa-chat [data-testid="user"][aria-label], #cqa-chat [data-testid="bot"][aria-label]')
+    .forEach(relabel);
+  new MutationObserver(relabelAll).observe(document.body, {
+    subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label'],
+  });
+  relabelAll();
   document.addEventListener('click', (event) => {
     const cite = event.target.closest('button.cqa-cite');
     if (cite) { event.preventDefault(); openTarget(cite); return; }
