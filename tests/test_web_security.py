@@ -517,9 +517,9 @@ def test_wrong_passwords_are_slowed_then_lock_out_that_client_only(auth_url: Cha
 def test_the_login_page_explains_the_lockout(auth_url: ChatURL) -> None:
     # The login form shows the config's auth_message: a locked-out user learns to wait, for how
     # long, and that retyping the right password will not help meanwhile.
-    code, _, body = http_request(auth_url, "/config")
-    assert code == 200
-    message = json.loads(body)["auth_message"]
+    code, _, body = http_request(auth_url, "/gradio_api/login_check")  # the login page asks it first
+    assert code == 401
+    message = json.loads(body)["detail"]["auth_message"]
     assert "5 wrong passwords" in message and "2 minutes" in message and "right password" in message
 
 
@@ -573,8 +573,8 @@ def test_wrong_logins_do_not_slow_down_anyone_else(auth_url: ChatURL) -> None:
 
 
 def test_allowed_host_flag_adds_a_host_name(auth_url: ChatURL) -> None:
-    assert http_request(auth_url, "/login_check", headers={"Host": "chat.example.org"})[0] != 400
-    assert http_request(auth_url, "/login_check", headers={"Host": "other.example.org"})[0] == 400
+    assert http_request(auth_url, "/gradio_api/login_check", headers={"Host": "chat.example.org"})[0] == 401
+    assert http_request(auth_url, "/gradio_api/login_check", headers={"Host": "other.example.org"})[0] == 400
     form = urllib.parse.urlencode({"username": "reader", "password": PASSWORD}).encode()
     headers = {
         "Host": "chat.example.org",
