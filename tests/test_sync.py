@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from vectorstore import (
     open_store,
     validate_collection_name,
 )
+from vectorstore.loading import content_hash
 
 ARTICLE_A = "Grain deal\n\nThe grain deal was signed in Istanbul on Friday. Ships may sail again.\n"
 ARTICLE_B = "Port strike\n\nDock workers in Rotterdam walked out on Monday. Talks resume next week.\n"
@@ -156,6 +158,50 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_synced(tmp_path: Path, store
     assert "$66 million" in index.snapshot.documents["a.txt"].text
     # Nothing changed since: nothing read again.
     assert index.sync().unchanged == ("a.txt",) and index.fingerprint() == index.fingerprint()
+
+
+def test_files_read_by_an_older_loader_are_read_again_once(
+    tmp_path: Path, store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A store built by a release whose HTML loader dropped tables: after the upgrade the page's
+    # stat is unchanged, yet its text must be what today's loader makes of it.
+    from vectorstore import index as index_module
+    from vectorstore import loading
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "votes.html").write_text(
+        "<h1>Vote count</h1><table><tr><td>Greens</td><td>12 seats won.</td></tr></table>", encoding="utf-8"
+    )
+    (corpus / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
+    today = loading.load_document
+
+    def old_release(path: Path, root: Path, **kwargs: object) -> object:
+        doc = today(path, root, **kwargs)  # type: ignore[arg-type]
+        if path.suffix == ".html":  # what the old loader made of the page: no table
+            return replace(doc, text="Vote count", content_hash=content_hash("Vote count"))
+        return doc
+
+    monkeypatch.setattr(index_module, "load_document", old_release)
+    monkeypatch.setattr(index_module, "loader_version", lambda path: "")  # the old release's records
+    index = make_index(corpus, store_dir, HashingEmbedder())
+    index.sync()
+    assert "12 seats" not in index.snapshot.documents["votes.html"].text
+
+    read: list[str] = []
+
+    def counting(path: Path, root: Path, **kwargs: object) -> object:
+        read.append(path.name)
+        return today(path, root, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_module, "load_document", counting)
+    monkeypatch.setattr(index_module, "loader_version", loading.loader_version)
+    report = index.sync()
+    assert report.updated == ("votes.html",) and read == ["votes.html"]  # the .txt is not read
+    assert "Greens | 12 seats won." in index.snapshot.documents["votes.html"].text
+    read.clear()
+    assert index.sync().unchanged == ("a.txt", "votes.html") and read == []  # once, not every sync
+    assert loading.loader_version("x.HTM") == "html-2" and loading.loader_version("x.txt") == ""
 
 
 def test_second_process_gets_store_in_use_error(tmp_path: Path, store_dir: Path) -> None:

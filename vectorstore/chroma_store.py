@@ -104,13 +104,23 @@ class DocumentRecord:
     mtime_ns: int = -1
     ctime_ns: int = -1
     inode: int = -1
+    # The loader version the text was made with (vectorstore.loading.loader_version): a file read by
+    # an older loader of its type is read again, even when its stat is unchanged.
+    loader: str = ""
 
     @classmethod
     def of(
-        cls, doc: Document, *, relative_path: str, source_index: int, chunk_count: int, stat: FileStat = (-1, -1, -1, -1)
+        cls,
+        doc: Document,
+        *,
+        relative_path: str,
+        source_index: int,
+        chunk_count: int,
+        stat: FileStat = (-1, -1, -1, -1),
+        loader: str = "",
     ) -> DocumentRecord:
         return cls(doc.doc_id, doc.title, doc.byline, doc.content_hash, relative_path, source_index,
-                   chunk_count, doc.text, *stat)  # fmt: skip
+                   chunk_count, doc.text, *stat, loader)  # fmt: skip
 
     @property
     def stat(self) -> FileStat:
@@ -575,6 +585,7 @@ class ChromaStore:
                         mtime_ns=int(meta.get("mtime_ns", -1)),
                         ctime_ns=int(meta.get("ctime_ns", -1)),
                         inode=int(meta.get("inode", -1)),
+                        loader=str(meta.get("loader", "")),
                     )
                 )
         return out
@@ -733,6 +744,7 @@ class ChromaStore:
                 "mtime_ns": r.mtime_ns,
                 "ctime_ns": r.ctime_ns,
                 "inode": r.inode,
+                "loader": r.loader,
             }
             if r.byline is not None:  # Chroma metadata has no None: a missing key is "no byline"
                 meta["byline"] = r.byline

@@ -29,7 +29,7 @@ from .chroma_store import (
 from .chunking import DEFAULT_CHUNK_TOKENS, chunk_document
 from .embedding import Embedder
 from .errors import UnreadableFileError
-from .loading import FileProblem, load_document, resolve_max_file_bytes, scan_folder
+from .loading import FileProblem, load_document, loader_version, resolve_max_file_bytes, scan_folder
 from .records import Chunk, Document
 from .snapshot import EMPTY_REVISION, Layout, RevisionCache, StoreSnapshot, TextCache, read_layout
 
@@ -118,6 +118,7 @@ class _File:
     root: Path
     prefix: str
     stat: FileStat  # size, mtime_ns, ctime_ns, inode
+    loader: str  # what loading a file of its type makes of it (loader_version)
 
 
 @dataclass
@@ -230,7 +231,7 @@ class CorpusIndex:
                 except OSError:
                     stat = (-1, -1, -1, -1)  # reading it reports what is wrong
                 if doc_id not in files:
-                    files[doc_id] = _File(doc_id, position, rel, path, root, source.prefix, stat)
+                    files[doc_id] = _File(doc_id, position, rel, path, root, source.prefix, stat, loader_version(path))
         return list(files.values()), problems
 
     def _sync(self, progress: bool) -> SyncReport:
@@ -294,7 +295,9 @@ class CorpusIndex:
         for f in files:
             row = rows.get(f.doc_id)
             have = base.documents[row] if row is not None else None
+            # Unchanged: the same stat, read by the same loader version, at the same place.
             if row is not None and have is not None and have.size >= 0 and have.stat == f.stat \
+                    and have.loader == f.loader \
                     and (have.relative_path, have.source_index) == (f.relative_path, f.source_index):  # fmt: skip
                 plan.unchanged.append(f.doc_id)  # the manifest says unchanged: not read, not hashed
                 plan.kept[f.doc_id] = (have, row)
@@ -312,14 +315,14 @@ class CorpusIndex:
                 plan.unchanged.append(f.doc_id)
                 # Same text: record the file's new stat (and place) alone, no re-embedding.
                 record = DocumentRecord.of(doc, relative_path=f.relative_path, source_index=f.source_index,
-                                           chunk_count=have.chunk_count, stat=f.stat)  # fmt: skip
+                                           chunk_count=have.chunk_count, stat=f.stat, loader=f.loader)  # fmt: skip
                 plan.backfill.append(record)
                 plan.kept[f.doc_id] = (replace(record, text=""), row)
             elif have is None and _complete(loose.get(f.doc_id, []), doc.content_hash):
                 plan.unchanged.append(f.doc_id)
                 chunks = sorted(loose[f.doc_id], key=lambda c: c.index)
                 record = DocumentRecord.of(doc, relative_path=f.relative_path, source_index=f.source_index,
-                                           chunk_count=len(chunks), stat=f.stat)  # fmt: skip
+                                           chunk_count=len(chunks), stat=f.stat, loader=f.loader)  # fmt: skip
                 plan.backfill.append(record)
                 plan.kept[f.doc_id] = (replace(record, text=""), chunks)
             else:
@@ -426,7 +429,7 @@ class CorpusIndex:
                 doc_chunks = _mean_vectors(doc_sentences, [len(c.sentences) for c in chunks])
             where = origin[doc.doc_id]
             record = DocumentRecord.of(doc, relative_path=where.relative_path, source_index=where.source_index,
-                                       chunk_count=len(chunks), stat=where.stat)  # fmt: skip
+                                       chunk_count=len(chunks), stat=where.stat, loader=where.loader)  # fmt: skip
             if chunks:
                 replaces = plan.untidy or doc.doc_id in plan.stored
                 pending.append(

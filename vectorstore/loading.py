@@ -40,6 +40,16 @@ TEXT_SUFFIXES = frozenset({".txt"}) | MARKDOWN_SUFFIXES
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
+# What each file type's loader makes of a file, versioned: bump one when its text changes for the
+# same bytes, and the next sync re-reads files of that type once (re-embedding only those whose text
+# really changed), while the other types stay unread. Plain text has never changed: "".
+# html-2 / md-2: HTML keeps tables, lists and trailing text; Markdown drops its YAML front matter.
+_LOADER_VERSIONS = {**dict.fromkeys(HTML_SUFFIXES, "html-2"), **dict.fromkeys(MARKDOWN_SUFFIXES, "md-2")}
+
+
+def loader_version(path: Path | str) -> str:
+    """The version of what loading makes of a file of this type ("" for plain text)."""
+    return _LOADER_VERSIONS.get(Path(path).suffix.lower(), "")
 DEFAULT_MAX_FILES = 10_000
 
 # HTML structure limits, checked by a linear scan before parsing. Real news pages stay far below

@@ -147,6 +147,7 @@ class Layout:
                     r.mtime_ns,
                     r.ctime_ns,
                     r.inode,
+                    r.loader,
                 ]
                 for r in self.documents
             ],
