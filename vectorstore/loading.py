@@ -143,45 +143,41 @@ def check_corpus_folder(folder: Path) -> Path:
 
 def resolve_max_files(max_files: int | None = None) -> int:
     """The article-file limit: ``max_files`` if given, else ``CORPUS_QA_MAX_FILES``, else 10,000."""
-    if max_files is None:
-        raw = os.environ.get(ENV_MAX_FILES, "").strip()
-        if not raw:
-            return DEFAULT_MAX_FILES
-        try:
-            max_files = int(raw.replace("_", "").replace(",", ""))
-        except ValueError:
-            raise InvalidSettingError(
-                f"{ENV_MAX_FILES}={raw!r} is not a number: set it to the most article files "
-                f"a corpus may hold, e.g. {ENV_MAX_FILES}=50000."
-            ) from None
-    if max_files < 1:
-        raise InvalidSettingError(
-            f"The article-file limit must be at least 1, got {max_files}: fix {ENV_MAX_FILES} "
-            "or StoreSettings(max_files=...)."
-        )
-    return max_files
+    return _limit(
+        max_files, ENV_MAX_FILES, DEFAULT_MAX_FILES, field="max_files",
+        what="the article-file limit", unit="", meaning="the most article files a corpus may hold", example=50000,
+    )  # fmt: skip
 
 
 def resolve_max_file_bytes(max_file_bytes: int | None = None) -> int:
     """The per-file size limit: ``max_file_bytes`` if given, else ``CORPUS_QA_MAX_FILE_BYTES``,
     else 5 MiB."""
-    if max_file_bytes is None:
-        raw = os.environ.get(ENV_MAX_FILE_BYTES, "").strip()
+    return _limit(
+        max_file_bytes, ENV_MAX_FILE_BYTES, DEFAULT_MAX_FILE_BYTES, field="max_file_bytes",
+        what="the per-file size limit", unit=" byte", meaning="the largest article file in bytes", example=20000000,
+    )  # fmt: skip
+
+
+def _limit(
+    value: int | None, env: str, default: int, *, field: str, what: str, unit: str, meaning: str, example: int
+) -> int:
+    """A positive limit: ``value`` if given, else the environment variable ``env``, else ``default``."""
+    if value is None:
+        raw = os.environ.get(env, "").strip()
         if not raw:
-            return DEFAULT_MAX_FILE_BYTES
+            return default
         try:
-            max_file_bytes = int(raw.replace("_", "").replace(",", ""))
+            value = int(raw.replace("_", "").replace(",", ""))
         except ValueError:
             raise InvalidSettingError(
-                f"{ENV_MAX_FILE_BYTES}={raw!r} is not a number: set it to the largest article "
-                f"file in bytes, e.g. {ENV_MAX_FILE_BYTES}=20000000."
+                f"{env}={raw!r} is not a number: set it to {meaning}, e.g. {env}={example}."
             ) from None
-    if max_file_bytes < 1:
+    if value < 1:
         raise InvalidSettingError(
-            f"The per-file size limit must be at least 1 byte, got {max_file_bytes}: fix "
-            f"{ENV_MAX_FILE_BYTES} or StoreSettings(max_file_bytes=...)."
+            f"{what[0].upper()}{what[1:]} must be at least 1{unit}, got {value}: fix {env} "
+            f"or StoreSettings({field}=...)."
         )
-    return max_file_bytes
+    return value
 
 
 def _not_regular(mode: int) -> str | None:
