@@ -147,6 +147,29 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(
     assert option in err and "must not be empty" in err
 
 
+def test_ingest_refuses_two_different_folders(
+    capsys: pytest.CaptureFixture[str], no_app: None, tmp_path: Path
+) -> None:
+    err = fails(capsys, ["ingest", str(tmp_path / "a"), "--corpus", str(tmp_path / "b")])
+    assert "Two corpus folders given" in err and "give one" in err
+
+
+@pytest.mark.slow
+def test_ingest_takes_the_folder_as_corpus_flag_too(
+    capsys: pytest.CaptureFixture[str], news: Path, tmp_path: Path
+) -> None:
+    from vectorstore import close_client
+
+    store = tmp_path / "store"
+    try:
+        assert main(["ingest", "--corpus", str(news), "--store", str(store)]) == 0
+        assert "2 added" in capsys.readouterr().out
+        assert main(["ingest", str(news), "--corpus", str(news), "--store", str(store)]) == 0  # the same one
+        assert "2 unchanged" in capsys.readouterr().out
+    finally:
+        close_client(path=store)
+
+
 # --- the chat's port -----------------------------------------------------------------------------
 
 

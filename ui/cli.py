@@ -156,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
         "folder", type=path, nargs="?", help="the corpus folder (default: the shipped corpus)"
     )
     _store_args(ingest, corpus=False)
+    # The same flag as ask and chat take, so `ingest --corpus DIR` works as users try it first.
+    ingest.add_argument("--corpus", type=path, dest="corpus_flag", help="the corpus folder, as for ask and chat")
     ingest.add_argument(
         "--rebuild", action="store_true", help="drop this corpus's collections and embed everything again"
     )
@@ -225,7 +227,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_ingest(args: argparse.Namespace) -> int:
     from qa import open_index
 
-    index = open_index(args.folder, store=_store_settings(args), rebuild=args.rebuild, progress=True)
+    if args.folder is not None and args.corpus_flag is not None and args.folder != args.corpus_flag:
+        raise QAError(f"Two corpus folders given ({args.folder} and --corpus {args.corpus_flag}): give one.")
+    folder = args.folder if args.folder is not None else args.corpus_flag
+    index = open_index(folder, store=_store_settings(args), rebuild=args.rebuild, progress=True)
     report = index.last_report
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
