@@ -243,6 +243,8 @@ def test_markdown_front_matter_is_metadata_not_text(tmp_path: Path) -> None:
         ),
         ("---\nauthor: Jane Roe\n---\n", "Ports reopen", "By Jane Roe"),  # no title: the heading
         ("---\ntitle: [not, a, scalar]\n---\n", "Ports reopen", None),
+        ('+++\ntitle = "Hugo post"\nauthor = "Jo Lind"\n[params]\n  toc = true\n+++\n', "Hugo post", "By Jo Lind"),
+        ("---\nlayout: post\nfeatured: yes\n---\n", "Ports reopen", None),  # lowercase keys, no prose
     ],
 )
 def test_markdown_front_matter_variants(tmp_path: Path, front: str, title: str, byline: str | None) -> None:
@@ -258,12 +260,16 @@ def test_markdown_front_matter_variants(tmp_path: Path, front: str, title: str, 
         "---\ntitle: Never closed\n\nShips sailed on Monday.\n",  # unterminated: not swallowed
         "---\n\nShips sailed on Monday.\n\n---\n\nMore text.\n",  # prose between rules, not YAML
         "Intro line.\n---\ntitle: Not at the start\n---\nShips sailed on Monday.\n",
+        # An editor's note between rules is valid YAML, yet prose: never dropped as front matter.
+        "---\nUpdate: the mayor has now resigned, her office confirmed on Tuesday evening.\n---\n\nShips sailed.\n",
+        "---\nNote: see the correction below\n---\n\nShips sailed on Monday.\n",
     ],
 )
 def test_markdown_without_front_matter_keeps_its_text(tmp_path: Path, text: str) -> None:
     (tmp_path / "a.md").write_text(text, encoding="utf-8")
     doc = load_document(tmp_path / "a.md", tmp_path)
     assert doc.text == text
+    assert doc.title not in ("---", "\\-\\-\\-") and not doc.title.startswith("---")  # a rule is no title
 
 
 def test_front_matter_is_only_read_from_markdown(tmp_path: Path) -> None:
@@ -284,3 +290,52 @@ def test_a_byte_order_mark_opens_neither_title_nor_quote(tmp_path: Path) -> None
     assert doc.title == "Ports reopen"
     first = quotable_sentences(doc.text)[0]
     assert doc.text[first.start : first.end] == "Ports reopen"
+
+
+LEDE_PAGE = (
+    "<html><head><title>Velby airport to close runway</title></head><body>"
+    "<header><div>Velby Courier</div><nav><a>News</a><a>Sport</a></nav></header><main><article>"
+    "<header class='article-header'><h1>Velby airport to close runway for six months</h1>"
+    "<p class='standfirst'>Flights will move to Tarvik from October while the runway is rebuilt, "
+    "at a cost of 95 million euros.</p><div class='byline'>By <a>Nils Brandt</a>, Aviation editor</div></header>"
+    "<div class='article-body'><p>Velby airport will close its only runway on 1 October for a full "
+    "rebuild, the airport company said on Thursday.</p><p>Chief executive Petra Lind said the closure "
+    "was unavoidable. About 1.2 million passengers used the airport last year.</p>"
+    "<p>Airlines were told in March, and two of them said they would run free buses to Tarvik.</p></div>"
+    "<footer class='article-footer'><p>FOOTER_LEAK is the Courier's aviation editor.</p></footer>"
+    "</article></main><footer><p>SITE_LEAK</p></footer></body></html>"
+)
+
+
+def test_an_articles_own_header_is_kept_before_its_body(tmp_path: Path) -> None:
+    # trafilatura drops the <header> inside <article>: the headline, the standfirst (often the key
+    # fact) and the byline must come back, in order, before the body.
+    (tmp_path / "lede.html").write_text(LEDE_PAGE, encoding="utf-8")
+    doc = load_document(tmp_path / "lede.html", tmp_path)
+    lines = [line for line in doc.text.splitlines() if line]
+    assert lines[:4] == [
+        "Velby airport to close runway for six months",
+        "Flights will move to Tarvik from October while the runway is rebuilt, at a cost of 95 million euros.",
+        "By Nils Brandt, Aviation editor",
+        "Velby airport will close its only runway on 1 October for a full rebuild, the airport company said on Thursday.",
+    ]
+    assert len(lines) == len(set(lines))  # nothing the extraction kept is repeated
+    assert "FOOTER_LEAK" not in doc.text and "SITE_LEAK" not in doc.text and "Velby Courier" not in doc.text
+
+
+def test_a_table_cell_holding_paragraphs_stays_on_its_rows_line(tmp_path: Path) -> None:
+    html = (
+        "<table><tr><th><p>Party</p></th><th><p>Votes</p></th></tr>"
+        "<tr><td><p>Farmers' Union</p></td><td><div>6,120</div></td></tr>"
+        "<tr><td>Independents</td><td><p>1,870</p> <p>(one seat)</p></td></tr></table>"
+    )
+    (tmp_path / "t.html").write_text(html, encoding="utf-8")
+    lines = load_document(tmp_path / "t.html", tmp_path).text.splitlines()
+    assert lines == ["Party | Votes", "Farmers' Union | 6,120", "Independents | 1,870 (one seat)"]
+
+
+def test_titles_skip_rules_and_byte_order_marks_anywhere() -> None:
+    from vectorstore.loading import describe
+
+    assert describe("\n\n\ufeffPorts reopen\n\nShips sailed on Monday.\n")[0] == "Ports reopen"
+    assert describe("---\n+++\n* * *\nPorts reopen\n")[0] == "Ports reopen"

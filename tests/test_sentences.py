@@ -70,3 +70,13 @@ def test_a_leading_byte_order_mark_is_not_quoted() -> None:
     spans = split_sentences(text)
     assert [text[s.start : s.end] for s in spans] == ["Ports reopen.", "Ships sailed.", "Body."]
     assert spans[0].start == 1  # an offset into the same text: quotes stay verbatim
+
+
+def test_links_to_other_stories_are_not_quotable() -> None:
+    for promo in ("Read more: Fishermen fear for cod grounds", "READ MORE » Tram fares rise",
+                  "Related stories: Dog rescued from ice", "Watch: Putin meets Diaz-Canel"):  # fmt: skip
+        assert is_junk(promo), promo
+    # Prose that opens the same way is content.
+    for prose in ("Related: the mayor said on Monday that she would resign.", "Read more about it here.",
+                  "Listen to the mayor."):  # fmt: skip
+        assert not is_junk(prose), prose

@@ -576,7 +576,8 @@ def _extract_html(html: str) -> HtmlResult | str:
     import trafilatura  # imported lazily: it is slow to import and only HTML needs it
     from trafilatura.settings import Document as Extracted
 
-    visible = _visible_text(html)
+    root = _parse_page(html)
+    visible = _visible_text(root)
     if not visible:
         return NO_VISIBLE_TEXT
     text = visible
@@ -593,7 +594,8 @@ def _extract_html(html: str) -> HtmlResult | str:
             prune_xpath=_INVISIBLE_XPATH,
         )
         if isinstance(found, Extracted) and found.body is not None:
-            text = _block_text(found.body, _EXTRACTED_BLOCKS) or visible
+            extracted = _block_text(found.body, _EXTRACTED_BLOCKS)
+            text = _with_lede(root, extracted) if extracted else visible
     meta = trafilatura.extract_metadata(html)
     title = (meta.title or None) if meta else None
     author = (meta.author or None) if meta else None
@@ -638,19 +640,47 @@ _INVISIBLE_XPATH = [
 ]
 
 
-def _visible_text(html: str) -> str:
-    """All text a browser would show in the page's body, less site chrome; "" if none."""
+def _parse_page(html: str) -> Any:
+    """The page's lxml document root, or None when it holds nothing to parse."""
     import lxml.html
     from lxml import etree
 
     # From bytes with the encoding named, so an XML declaration in the page cannot refuse the text.
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
     try:
-        root = lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
+        return lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
     except (etree.ParserError, ValueError):  # nothing but comments or whitespace
-        return ""
-    body = root.find("body")
+        return None
+
+
+def _visible_text(root: Any) -> str:
+    """All text a browser would show in the page's body, less site chrome; "" if none."""
+    body = root.find("body") if root is not None else None
     return _block_text(body, _HTML_BLOCKS) if body is not None else ""
+
+
+# At most this many lines of an article's opening are put back before the extracted text.
+_MAX_LEDE_LINES = 8
+
+
+def _with_lede(root: Any, text: str) -> str:
+    """``text`` with the opening of the page's one ``<article>`` (or ``<main>``) put back in front.
+
+    trafilatura drops an article's own ``<header>`` (its headline, the standfirst under it, the
+    byline), and often text before the first body paragraph, yet the standfirst is where news puts
+    its key fact. The lines of the article element that come before the first extracted line are
+    taken back, a few at most, in order; a line the extraction already holds is not repeated.
+    """
+    containers = root.xpath("//article") or root.xpath("//main")
+    if len(containers) != 1:
+        return text
+    lines = [line for line in _block_text(containers[0], _HTML_BLOCKS).splitlines() if line.strip()]
+    kept = [line for line in text.splitlines() if line.strip()]
+    if not kept or kept[0] not in lines:
+        return text
+    have = set(kept)
+    lede = [line for line in lines[: lines.index(kept[0])] if line not in have][:_MAX_LEDE_LINES]
+    return "\n\n".join([*lede, text]) if lede else text
 
 
 class _TextBuilder:
@@ -665,6 +695,11 @@ class _TextBuilder:
     def block(self, newlines: int) -> None:
         self.breaks = max(self.breaks, newlines)
         self.cell_gap = self.space = False
+
+    def soft(self) -> None:
+        """A block inside a table cell: the cell stays on its row's line, so only a space."""
+        if not self.breaks and not self.cell_gap:
+            self.space = bool(self.parts)
 
     def cell(self) -> None:
         # Only between cells that hold text: a row's first cell, or one after empty cells, needs none.
@@ -715,23 +750,34 @@ def _block_text(root: Any, kinds: dict[str, _BlockKind]) -> str:
     """
     out = _TextBuilder()
     pre = 0  # open <pre> elements
+    cells = 0  # open table cells: a <p> or <div> inside one must not break its row's line
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, closing = stack.pop()
         tag = node.tag if isinstance(node.tag, str) else None  # None: a comment or instruction
         kind = kinds.get(tag.lower()) if tag else "skip"
         if closing:
-            if kind in ("paragraph", "line"):
-                out.block(2 if kind == "paragraph" else 1)
+            if kind == "cell":
+                cells -= 1
+            elif kind in ("paragraph", "line"):
+                if cells:
+                    out.soft()
+                else:
+                    out.block(2 if kind == "paragraph" else 1)
             if tag is not None and tag.lower() == "pre":
                 pre -= 1
         elif kind == "skip" or _hidden(node):
             pass  # nothing inside is shown; its tail is, below
         else:
             if kind in ("paragraph", "line"):
-                out.block(2 if kind == "paragraph" else 1)
+                if cells:
+                    out.soft()
+                else:
+                    out.block(2 if kind == "paragraph" else 1)
             elif kind == "cell":
-                out.cell()
+                if not cells:
+                    out.cell()
+                cells += 1
             if tag is not None and tag.lower() == "pre":
                 pre += 1
             out.add(node.text, pre=pre > 0)
@@ -745,36 +791,66 @@ def _block_text(root: Any, kinds: dict[str, _BlockKind]) -> str:
 
 # -- Markdown front matter -------------------------------------------------------------
 
-# A YAML line: a comment, an indented continuation, a list item or a ``key:``. Prose between two
+# A YAML line: a comment, an indented continuation, a list item or a ``key:``; a TOML line (Hugo's
+# ``+++`` blocks): a comment, a continuation, a ``[table]`` or a ``key =``. Prose between two
 # horizontal rules at the top of a file is none of these, so it is never taken for front matter.
 _YAML_LINE = re.compile(r"^(?:#|\s|-(?:\s|$)|[^\s:#][^:]*:(?:\s|$))")
 _YAML_FIELD = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s+(\S.*)$")
+_TOML_LINE = re.compile(r"^(?:#|\s|\[|[\w.\"'-]+\s*=)")
+_TOML_FIELD = re.compile(r"^([A-Za-z_][\w-]*)\s*=\s*(\S.*)$")
+_KEY = re.compile(r"^([^\s:#=][^:=]*?)\s*[:=]")
 _YAML_COMMENT = re.compile(r"\s+#.*$")
 _YAML_QUOTED = re.compile(r"""^(?:"([^"\\]*)"|'((?:[^']|'')*)')\s*(?:#.*)?$""")
+# Keys that only front matter has: one of them makes a block front matter whatever else it holds.
+_FRONT_MATTER_KEYS = frozenset(
+    [
+        "title", "subtitle", "author", "authors", "byline", "date", "published", "updated", "lastmod",
+        "modified", "layout", "tags", "categories", "category", "draft", "slug", "permalink", "description",
+        "summary", "excerpt", "keywords", "lang", "language", "image", "cover", "series", "weight", "aliases",
+        "source", "canonical",
+    ]
+)  # fmt: skip
+_KEY_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
+_PROSE = re.compile(r"(?:\S+\s+){7,}\S*[.!?][\"'”’)]*$")
+_FENCES = {"---": ("yaml", ("---", "...")), "+++": ("toml", ("+++",))}
 
 
 def front_matter(text: str) -> tuple[int, dict[str, str]] | None:
-    """Where a Markdown article starts after its leading YAML front matter, and its scalar fields.
+    """Where a Markdown article starts after its leading front matter, and its scalar fields.
 
-    Front matter is a ``---`` line at the very start (after a byte-order mark, if any) through
-    the next ``---`` or ``...`` line. None when there is none, or when it is never closed or holds
-    lines that are not YAML: then it is article text, not a block that swallows the article.
+    Front matter is a ``---`` line (YAML, closed by ``---`` or ``...``) or a ``+++`` line (TOML,
+    closed by ``+++``) at the very start, after a byte-order mark if any. None when there is none,
+    when it is never closed or holds lines that are neither, or when it does not look like front
+    matter (no key front matter uses, and a key that is not a lowercase name or a value that reads as
+    a sentence: "Update: the mayor has resigned, her office confirmed on Tuesday evening."): then it is
+    article text, not a block that swallows the article.
     """
     pos = 1 if text.startswith("\ufeff") else 0
     first = text.find("\n", pos)
-    if first < 0 or text[pos:first].rstrip() != "---":
+    fence = _FENCES.get(text[pos:first].rstrip()) if first >= 0 else None
+    if fence is None:
         return None
+    syntax, closers = fence
+    line_ok, field_re = (_YAML_LINE, _YAML_FIELD) if syntax == "yaml" else (_TOML_LINE, _TOML_FIELD)
     fields: dict[str, str] = {}
+    keys: list[str] = []
+    prose = False
     pos = first + 1
     while pos < len(text):
         newline = text.find("\n", pos)
         end = len(text) if newline < 0 else newline
         line = text[pos:end].rstrip()
-        if line in ("---", "..."):
+        if line in closers:
+            named = any(k.lower() in _FRONT_MATTER_KEYS for k in keys)
+            if not named and (prose or not all(_KEY_NAME.match(k) for k in keys)):
+                return None
             return end + 1 if newline >= 0 else end, fields
-        if line and not _YAML_LINE.match(line):
+        if line and not line_ok.match(line):
             return None
-        field = _YAML_FIELD.match(line)
+        if line and not line[0].isspace() and (key := _KEY.match(line)) is not None:
+            keys.append(key.group(1).strip("\"'"))
+            prose = prose or bool(_PROSE.search(line[key.end() :].strip()))
+        field = field_re.match(line)
         if field is not None and (value := _yaml_scalar(field.group(2))):
             fields.setdefault(field.group(1).lower(), value)
         pos = end + 1
@@ -794,14 +870,20 @@ def _yaml_scalar(raw: str) -> str | None:
     return value if value and value.lower() not in {"null", "~"} else None
 
 
+_RULE = re.compile(r"^(?:[-+*_=~]\s*){3,}$")
+
+
 def describe(text: str, *, markdown: bool = False) -> tuple[str, str | None]:
     """Title and byline of an article, taken from its own lines (never invented).
 
     The title is the first non-empty line unless that is a byline or too long
     to be a headline; then a short title is cut from the first sentence.
     """
-    # A byte-order mark is invisible: it must not open the title.
-    lines = [line.strip() for line in text.lstrip("\ufeff").splitlines() if line.strip()]
+    # A byte-order mark is invisible, and a line that is only a rule ("---", "+++", "***") is an
+    # ornament: neither may become the title.
+    lines = [
+        line for raw in text.splitlines() if (line := raw.replace("\ufeff", "").strip()) and not _RULE.match(line)
+    ]
     byline = next((line for line in lines[:6] if _BYLINE.match(line)), None)
     first = lines[0] if lines else ""
     if markdown:

@@ -90,6 +90,14 @@ _JUNK = re.compile(
     r"share this|click here|subscribe)[\W_]*$",
     re.IGNORECASE,
 )
+# A link to another story inside the article ("Read more: Fishermen fear for cod grounds"): that
+# story's headline, not this article's words. Only a short, unpunctuated tail: "Related: the mayor
+# said on Monday that…" is prose.
+_PROMO = re.compile(
+    r"^[\W_]*(?:read more|read also|also read|more on this(?: story)?|related(?: stories| articles?)?|see also|"
+    r"recommended|don[’']t miss|must read|watch|listen)\s*[:：|»›>–—-]\s*[^.!?]{0,120}[^\w.!?]*$",
+    re.IGNORECASE,
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -141,7 +149,7 @@ def normalise(text: str) -> str:
 
 def is_junk(sentence: str) -> bool:
     """True for trailers and ornaments that must never become a quote."""
-    return not _HAS_WORD.search(sentence) or bool(_JUNK.match(sentence))
+    return not _HAS_WORD.search(sentence) or bool(_JUNK.match(sentence)) or bool(_PROMO.match(sentence))
 
 
 def quotable_sentences(text: str) -> list[Span]:
