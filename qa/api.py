@@ -15,7 +15,6 @@ from pathlib import Path
 from vectorstore import (
     CorpusIndex,
     Embedder,
-    Fingerprint,
     IndexReader,
     Source,
     StoreReader,
@@ -23,7 +22,6 @@ from vectorstore import (
     collection_for,
     default_corpus_dir,
     default_embedder,
-    folder_fingerprint,
     open_store,
 )
 from vectorstore import open_store_reader as _open_store_reader
@@ -42,7 +40,6 @@ _embedder: Embedder | None = None
 class _Cached:
     engine: CorpusQA
     index: CorpusIndex
-    fingerprint: Fingerprint
 
 
 _engines: dict[str, _Cached] = {}
@@ -149,18 +146,14 @@ def engine_for(corpus: str | os.PathLike[str] | None = None) -> CorpusQA:
     """The cached engine for ``corpus``, re-synced when its files changed."""
     folder = Path(corpus).expanduser().resolve() if corpus is not None else default_corpus_dir().resolve()
     key = str(folder)
-    # Taken before any sync, so a file changed while one runs is caught by the next call.
-    fingerprint = folder_fingerprint([Source(folder)])
     with _lock:
         cached = _engines.get(key)
     if cached is None:
         index = open_index(folder)
         with _lock:
-            cached = _engines.setdefault(key, _Cached(engine_over(index), index, fingerprint))
-    elif cached.fingerprint != fingerprint:
-        cached.index.sync()
-        with _lock:
-            _engines[key] = cached = _Cached(cached.engine, cached.index, fingerprint)
+            cached = _engines.setdefault(key, _Cached(engine_over(index), index))
+    else:
+        cached.index.sync_if_changed()
     return cached.engine
 
 

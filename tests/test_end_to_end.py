@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -192,8 +193,10 @@ def test_python_one_liner_and_cli(tmp_path: Path) -> None:
     )
     assert lines.returncode == 0, lines.stderr
     answers = [json.loads(line) for line in lines.stdout.splitlines()]
-    assert len(answers) == 2
-    assert answers[0]["abstained"] is False and answers[1]["abstained"] is True
+    # One object per input line, numbered, the blank one refused: output lines up with input.
+    assert [a["line"] for a in answers] == [1, 2, 3]
+    assert answers[0]["abstained"] is False and answers[2]["abstained"] is True
+    assert "type a question" in answers[1]["error"] and answers[1]["quotes"] == []
 
     # A line that is not UTF-8 gets its own error, named by line; the next line is still answered.
     raw = subprocess.run(
@@ -206,12 +209,47 @@ def test_python_one_liner_and_cli(tmp_path: Path) -> None:
     )
     assert raw.returncode == 0, raw.stderr
     bad, good = (json.loads(line) for line in raw.stdout.decode("utf-8").splitlines())
+    assert (bad["line"], good["line"], bad["quotes"]) == (1, 2, [])
     assert bad["error"].startswith("stdin line 1 is not valid UTF-8 (byte 11)")
     assert bad["question"] == "Who is Cuba\ufffd's president?" and "\\udc" not in raw.stdout.decode()
     assert good["quotes"] and "Bruno Rodriguez" in good["quotes"][0]["text"]
 
     empty = run_cli("ask", "   ", store=store)
     assert empty.returncode == 2 and "type a question" in empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_a_long_json_session_follows_the_folder(news: Path, tmp_path: Path) -> None:
+    # `ask --json` as a long-lived subprocess: an article deleted or edited meanwhile is not quoted.
+    (news / "bad.txt").write_bytes(b"\xff\xfe not utf-8")
+    env = {**os.environ, "CORPUS_QA_STORE_DIR": str(tmp_path / "store"), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ui", "ask", "--json", "--corpus", str(news)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+
+    def ask(question: str) -> dict[str, object]:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(question + "\n")
+        proc.stdin.flush()
+        return json.loads(proc.stdout.readline())  # type: ignore[no-any-return]
+
+    try:
+        first = ask("How much did trade between the two countries reach?")
+        assert "450 million" in first["quotes"][0]["text"]  # type: ignore[index]
+        text = (news / "cuba.txt").read_text(encoding="utf-8").replace("450 million", "990 million")
+        (news / "cuba.txt").write_text(text, encoding="utf-8")
+        (news / "moscow.txt").unlink()
+        time.sleep(2.2)  # past the session's look-again interval
+        second = ask("How much did trade between the two countries reach?")
+        assert "990 million" in second["quotes"][0]["text"]  # type: ignore[index]
+        gone = ask("Who did Diaz-Canel meet at the Kremlin?")
+        assert all(q["doc_id"] != "moscow.txt" for q in gone["quotes"])  # type: ignore[attr-defined]
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    # The unreadable file is named, as ingest names it.
+    assert "skipped bad.txt" in proc.stderr.read()
 
 
 def test_cli_api_and_chat_give_the_same_answer(default_engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -85,7 +85,6 @@ class ChatApp:
         self._upload_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._checked_at = time.monotonic()
-        self._fingerprint = index.fingerprint() if index is not None else None
 
     def build(self) -> Any:
         from .layout import build
@@ -119,11 +118,8 @@ class ChatApp:
         try:
             if not force and time.monotonic() - self._checked_at < self.config.refresh_s:
                 return
-            fingerprint = index.fingerprint()
-            if fingerprint != self._fingerprint:
-                with self._upload_lock:
-                    index.sync()
-                self._fingerprint = fingerprint
+            with self._upload_lock:
+                index.sync_if_changed()
             self._checked_at = time.monotonic()
         finally:
             self._refresh_lock.release()

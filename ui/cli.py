@@ -10,13 +10,14 @@ import argparse
 import json
 import math
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from qa import AnswerSettings, ConfidenceModel, CorpusQA, QAError, open_corpus
 from qa.render import support_line
-from vectorstore import StoreSettings, VectorStoreError, default_embedder
+from vectorstore import CorpusIndex, StoreSettings, VectorStoreError, default_embedder
 from vectorstore.env import ENV_ALLOWED_HOSTS, ENV_CHROMA_URL, ENV_STORE_DIR, ENV_UPLOAD_DIR, env_path
 
 EXAMPLE = "Who is Cuba's foreign minister?"
@@ -288,37 +289,66 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+# How often a long ``ask --json`` session looks at the folder for edited articles, as the chat does.
+REFRESH_S = 2.0
+
+
+def _answer_lines(engine: CorpusQA, index: CorpusIndex | None) -> int:
+    """One JSON object per stdin line, in order, each with its ``line`` number (1-based), so output
+    lines up with input even where a line is refused (an ``error`` and no quotes)."""
+    checked = time.monotonic()
+    # Bytes, decoded per line: a line that is not UTF-8 gets its own error (and the next line is
+    # still answered) instead of reaching the engine as lone surrogates.
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        if index is not None and time.monotonic() - checked >= REFRESH_S:
+            # A long-running session must not quote text a file no longer holds.
+            report = index.sync_if_changed()
+            checked = time.monotonic()
+            if report is not None:
+                _report_skipped(report.problems)
+        try:
+            line = raw.decode("utf-8").replace("\ufeff", "").strip()
+        except UnicodeDecodeError as exc:
+            problem = f"stdin line {number} is not valid UTF-8 (byte {exc.start}): send questions as UTF-8."
+            shown = raw.decode("utf-8", errors="replace").strip()[:200]
+            _print_json({"line": number, "question": shown, "error": problem, "quotes": []})
+            continue
+        try:
+            _print_json({"line": number, **engine.answer(line).to_dict()})
+        except QAError as exc:
+            _print_json({"line": number, "question": line[:200], "error": str(exc), "quotes": []})
+    return 0
+
+
+def _print_json(record: dict[str, object]) -> None:
+    print(json.dumps(record, ensure_ascii=False), flush=True)
+
+
+def _report_skipped(problems: Sequence[object]) -> None:
+    for problem in problems:
+        print(f"skipped {problem}", file=sys.stderr)
+
+
 def run_ask(args: argparse.Namespace) -> int:
     overrides = {"passages": args.k} if args.k > AnswerSettings().passages else {}
+    settings = _answer_settings(args, **overrides)
+    index = None
     if _folderless(args):
         from qa.api import open_collection
 
-        engine = open_collection(
-            args.collection, store=_store_settings(args), settings=_answer_settings(args, **overrides)
-        )
+        engine = open_collection(args.collection, store=_store_settings(args), settings=settings)
     else:
-        engine = open_corpus(
-            args.corpus, store=_store_settings(args), settings=_answer_settings(args, **overrides)
-        )
+        from qa import open_index
+        from qa.api import engine_over
+
+        index = open_index(args.corpus, store=_store_settings(args))
+        # A file that cannot be read is named, as ingest names it: else its questions just go unanswered.
+        _report_skipped(index.last_report.problems)
+        engine = engine_over(index, settings)
     if args.question is None:
         if not args.json:
             raise QAError(f'Give a question, e.g. corpus-qa ask "{EXAMPLE}", or use --json with stdin.')
-        # Bytes, decoded per line: a line that is not UTF-8 gets its own error (and the next line
-        # is still answered) instead of reaching the engine as lone surrogates.
-        for number, raw in enumerate(sys.stdin.buffer, start=1):
-            try:
-                line = raw.decode("utf-8").strip()
-            except UnicodeDecodeError as exc:
-                problem = f"stdin line {number} is not valid UTF-8 (byte {exc.start}): send questions as UTF-8."
-                shown = raw.decode("utf-8", errors="replace").strip()[:200]
-                print(json.dumps({"question": shown, "error": problem}, ensure_ascii=False), flush=True)
-                continue
-            if line:
-                try:
-                    print(json.dumps(engine.answer(line).to_dict(), ensure_ascii=False), flush=True)
-                except QAError as exc:
-                    print(json.dumps({"question": line[:200], "error": str(exc)}, ensure_ascii=False), flush=True)
-        return 0
+        return _answer_lines(engine, index)
     result = engine.answer(args.question)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))

@@ -150,17 +150,36 @@ Fingerprint = tuple[tuple[str, FileStat], ...]
 def folder_fingerprint(sources: Sequence[Source], *, max_files: int | None = None) -> Fingerprint:
     """Every article file's path and stat: a cheap "has any file changed since?" that reads nothing.
 
-    Compared between calls by whoever serves answers (``qa.answer``, the chat) to know when a sync
-    is due; the sync itself then reads only the files whose stat moved.
+    Compared between calls by whoever serves answers (``qa.answer``, the chat, ``ask --json``) to
+    know when a sync is due (:meth:`CorpusIndex.sync_if_changed`); the sync itself then reads only
+    the files whose stat moved.
     """
-    out: list[tuple[str, FileStat]] = []
-    for source in sources:
-        for path in scan_folder(source.folder, max_files=max_files).paths:
+    return _fingerprint(_stat_sources(sources, max_files=max_files)[0])
+
+
+_Found = tuple[int, Source, Path, FileStat]  # source position, source, file path, its stat
+
+
+def _stat_sources(
+    sources: Sequence[Source], *, max_files: int | None, progress: bool = False
+) -> tuple[list[_Found], list[FileProblem]]:
+    """Each article file of each source with its stat (-1s when it vanished meanwhile), and the problems."""
+    found: list[_Found] = []
+    problems: list[FileProblem] = []
+    for position, source in enumerate(sources):
+        scan = scan_folder(source.folder, max_files=max_files, progress=progress)
+        problems.extend(FileProblem(f"{source.prefix}{p.path}", p.reason, p.kind) for p in scan.problems)
+        for path in scan.paths:
             try:
-                out.append((f"{source.prefix}{path}", file_stat(os.stat(path, follow_symlinks=False))))
-            except OSError:  # deleted or unreadable while we look: the sync reports it
-                out.append((f"{source.prefix}{path}", (-1, -1, -1, -1)))
-    return tuple(out)
+                stat = file_stat(os.stat(path, follow_symlinks=False))
+            except OSError:  # deleted or unreadable while we look: reading it reports what is wrong
+                stat = (-1, -1, -1, -1)
+            found.append((position, source, path, stat))
+    return found, problems
+
+
+def _fingerprint(found: Sequence[_Found]) -> Fingerprint:
+    return tuple((f"{source.prefix}{path}", stat) for _, source, path, stat in found)
 
 
 class CorpusIndex:
@@ -200,6 +219,8 @@ class CorpusIndex:
         self._write_lock = threading.Lock()
         self._snapshot: Snapshot = IndexSnapshot(revision="", documents={}, chunks={}, chunk_order=())
         self.last_report = SyncReport()
+        self._seen: Fingerprint | None = None  # the folder as the running (or last) sync's scan saw it
+        self._synced: Fingerprint | None = None  # ... as the last finished sync saw it
 
     @property
     def snapshot(self) -> Snapshot:
@@ -213,25 +234,28 @@ class CorpusIndex:
         """Bring the store in line with the folders; return what changed."""
         with self._write_lock:
             self.last_report = self._sync(progress)
+            self._synced = self._seen
             return self.last_report
 
+    def sync_if_changed(self, *, progress: bool = False) -> SyncReport | None:
+        """Sync when a file was added, edited or deleted since the last sync looked (a stat of each
+        file, nothing read); None when nothing changed."""
+        if self._synced is not None and self.fingerprint() == self._synced:
+            return None
+        return self.sync(progress=progress)
+
     def _scan(self, progress: bool) -> tuple[list[_File], list[FileProblem]]:
+        found, problems = _stat_sources(self.sources, max_files=self.max_files, progress=progress)
+        # What this sync saw: a later sync_if_changed compares the folder against it. Taken before
+        # any file is read, so a file edited while this sync runs is caught by the next one.
+        self._seen = _fingerprint(found)
         files: dict[str, _File] = {}
-        problems: list[FileProblem] = []
-        for position, source in enumerate(self.sources):
-            scan = scan_folder(source.folder, max_files=self.max_files, progress=progress)
-            problems.extend(FileProblem(f"{source.prefix}{p.path}", p.reason, p.kind) for p in scan.problems)
+        for position, source, path, stat in found:
             root = source.folder.expanduser()  # as the scan (and load_document) see it, maybe relative
-            for path in scan.paths:
-                rel = path.relative_to(root).as_posix()
-                doc_id = f"{source.prefix}{rel}"
-                try:
-                    st = os.stat(path, follow_symlinks=False)
-                    stat = file_stat(st)
-                except OSError:
-                    stat = (-1, -1, -1, -1)  # reading it reports what is wrong
-                if doc_id not in files:
-                    files[doc_id] = _File(doc_id, position, rel, path, root, source.prefix, stat, loader_version(path))
+            rel = path.relative_to(root).as_posix()
+            doc_id = f"{source.prefix}{rel}"
+            if doc_id not in files:
+                files[doc_id] = _File(doc_id, position, rel, path, root, source.prefix, stat, loader_version(path))
         return list(files.values()), problems
 
     def _sync(self, progress: bool) -> SyncReport:
