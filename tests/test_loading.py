@@ -339,3 +339,31 @@ def test_titles_skip_rules_and_byte_order_marks_anywhere() -> None:
 
     assert describe("\n\n\ufeffPorts reopen\n\nShips sailed on Monday.\n")[0] == "Ports reopen"
     assert describe("---\n+++\n* * *\nPorts reopen\n")[0] == "Ports reopen"
+
+
+def test_utf16_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    # What Windows Notepad saves as "Unicode" and PowerShell 5's `>` writes.
+    text = "Ports reopen\r\n\r\nShips sailed on Monday.\r\n"
+    (tmp_path / "le.txt").write_bytes(text.encode("utf-16"))
+    (tmp_path / "be.txt").write_bytes(b"\xfe\xff" + text.encode("utf-16-be"))
+    for name in ("le.txt", "be.txt"):
+        doc = load_document(tmp_path / name, tmp_path)
+        assert doc.text == text and doc.title == "Ports reopen"
+    (tmp_path / "nobom.txt").write_bytes(text.encode("utf-16-le"))
+    with pytest.raises(UnreadableFileError, match="UTF-16 text without a byte-order mark: re-save"):
+        load_document(tmp_path / "nobom.txt", tmp_path)
+
+
+def test_html_in_its_declared_encoding_is_read(tmp_path: Path) -> None:
+    page = '<html><head><meta charset="iso-8859-1"></head><body><p>Caf\xe9 reopens in Malm\xf6.</p></body></html>'
+    (tmp_path / "latin.html").write_bytes(page.encode("latin-1"))
+    assert load_document(tmp_path / "latin.html", tmp_path).text == "Café reopens in Malmö."
+    # A page that declares UTF-8 (or nothing) and is not, and a .txt, are still refused.
+    (tmp_path / "liar.html").write_bytes(page.replace("iso-8859-1", "utf-8").encode("latin-1"))
+    (tmp_path / "latin.txt").write_bytes("Caf\xe9 reopens.".encode("latin-1"))
+    for name in ("liar.html", "latin.txt"):
+        with pytest.raises(UnreadableFileError, match="not valid UTF-8"):
+            load_document(tmp_path / name, tmp_path)
+    (tmp_path / "odd.html").write_bytes(page.replace("iso-8859-1", "klingon-7").encode("latin-1"))
+    with pytest.raises(UnreadableFileError, match="unknown encoding 'klingon-7'"):
+        load_document(tmp_path / "odd.html", tmp_path)

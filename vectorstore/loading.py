@@ -9,6 +9,7 @@ before it is parsed (once per content).
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import os
@@ -396,16 +397,7 @@ def load_document(
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFileError(path, f"unsupported file type {suffix or '(none)'}: use .txt, .md or .html")
     raw = read_article_bytes(path, root, max_bytes=max_bytes)
-    if b"\x00" in raw:
-        raise UnreadableFileError(
-            path, "looks like a binary file (it holds NUL bytes): save the article as text"
-        )
-    try:
-        decoded = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFileError(
-            path, f"is not valid UTF-8 (byte {exc.start}): re-save the file as UTF-8"
-        ) from exc
+    decoded = _decode(path, raw, html=suffix in HTML_SUFFIXES)
 
     if not decoded.replace("\ufeff", "").strip():
         raise UnreadableFileError(path, "holds no article text (the file is empty)")
@@ -446,6 +438,50 @@ def load_document(
         content_hash=content_hash(text),
         source_path=str(path.resolve()),
     )
+
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def _decode(path: Path, raw: bytes, *, html: bool) -> str:
+    """The file's text: UTF-8; UTF-16 with a byte-order mark (Notepad's "Unicode", PowerShell 5's
+    ``>``); an HTML page in the encoding its ``<meta charset>`` declares. Anything else is refused,
+    naming the encoding problem and the fix. Offsets point into this text, so quotes stay verbatim."""
+    if raw.startswith(_UTF16_BOMS):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError(
+                path, f"starts as UTF-16 but is not valid UTF-16 (byte {exc.start}): re-save the file as UTF-8"
+            ) from exc
+    if b"\x00" in raw:
+        head = raw[:400]
+        if len(head) >= 8 and (head[1::2].count(0) > len(head) * 0.4 or head[0::2].count(0) > len(head) * 0.4):
+            reason = "looks like UTF-16 text without a byte-order mark: re-save the file as UTF-8"
+        else:
+            reason = "looks like a binary file (it holds NUL bytes): save the article as text"
+        raise UnreadableFileError(path, reason)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        declared = _META_CHARSET.search(raw[:4096]) if html else None
+        if declared is not None:
+            name = declared.group(1).decode("ascii")
+            try:
+                if codecs.lookup(name).name != "utf-8":
+                    return raw.decode(name)
+            except LookupError:
+                raise UnreadableFileError(
+                    path, f"declares the unknown encoding {name!r} and is not valid UTF-8: re-save it as UTF-8"
+                ) from exc
+            except UnicodeDecodeError as bad:
+                raise UnreadableFileError(
+                    path, f"is not valid {name} as its <meta charset> declares (byte {bad.start}): re-save it as UTF-8"
+                ) from bad
+        raise UnreadableFileError(
+            path, f"is not valid UTF-8 (byte {exc.start}): re-save the file as UTF-8"
+        ) from exc
 
 
 # -- HTML ---------------------------------------------------------------------------
