@@ -406,6 +406,10 @@ def score_sentences(
         if handle and doc.byline and not is_byline:
             is_byline = ft.HANDLE_LINE.match(text) is not None and doc.text[:start].rstrip().endswith(doc.byline)
         byline = float(author and doc.doc_id == top_doc and is_byline)
+        if author and is_byline and doc.doc_id != top_doc:
+            # Another article's byline names whoever wrote that one: no answer to "who wrote the
+            # library article?" (its name and closeness to "who wrote" must not carry it).
+            kind, form = 0.0, form - FORM_ECHO
         score = sentence_score(dense, cov, passage, kind + form, byline, len(text), fragment, s)
         nearby = bool(speaker) and not speaking and unnamed_speaker_after(doc.text, start, text, speaker)
         return Candidate(

@@ -612,8 +612,13 @@ def test_headlines_lose_to_sentences() -> None:
 
 def test_another_articles_byline_never_answers_who_wrote(fake_reader: FakeReader) -> None:
     # moscow.txt has no byline; cuba.txt's must not be offered as its author.
-    evidence = engine(fake_reader).evidence("Who wrote the article about Diaz-Canel's state visit to Moscow?")
+    question = "Who wrote the article about Diaz-Canel's state visit to Moscow?"
+    evidence = engine(fake_reader).evidence(question)
     assert all(c.byline == 0.0 for c in evidence.candidates)
+    # ... nor quoted first on the strength of its name and its closeness to "who wrote".
+    answer = engine(fake_reader).answer(question)
+    assert not any(q.text.startswith("By Jane Doe") for q in answer.quotes[:1])
+    assert all(c.type_match == 0.0 for c in evidence.candidates if c.text.startswith("By Jane Doe"))
 
 
 def test_who_said_a_quote_told_by_he_gets_the_sentence_naming_the_speaker() -> None:
