@@ -367,3 +367,20 @@ def test_html_in_its_declared_encoding_is_read(tmp_path: Path) -> None:
     (tmp_path / "odd.html").write_bytes(page.replace("iso-8859-1", "klingon-7").encode("latin-1"))
     with pytest.raises(UnreadableFileError, match="unknown encoding 'klingon-7'"):
         load_document(tmp_path / "odd.html", tmp_path)
+
+
+def test_text_a_browser_hides_is_not_kept_and_the_site_name_leaves_the_title(tmp_path: Path) -> None:
+    html = (
+        "<html><head><title>Dog rescued from ice | Velby Daily</title></head><body><article>"
+        "<h1>Dog rescued from ice</h1><p>A dog was pulled from the frozen lake on Sunday by two "
+        "fire\u00adfighters.</p><dialog><p>DIALOG_LEAK: subscribe now</p></dialog>"
+        "<p style='visibility: hidden'>VISIBILITY_LEAK</p><p aria-hidden='TRUE'>ARIA_LEAK</p>"
+        "<dialog open><p>Shown: an open dialog is visible.</p></dialog></article></body></html>"
+    )
+    (tmp_path / "dog.html").write_text(html, encoding="utf-8")
+    doc = load_document(tmp_path / "dog.html", tmp_path)
+    assert "firefighters" in doc.text  # a soft hyphen is not kept inside the word
+    for leak in ("DIALOG", "VISIBILITY", "ARIA"):
+        assert f"{leak}_LEAK" not in doc.text
+    assert "Shown: an open dialog is visible." in doc.text
+    assert doc.title == "Dog rescued from ice"

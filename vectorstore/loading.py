@@ -633,9 +633,22 @@ def _extract_html(html: str) -> HtmlResult | str:
             extracted = _block_text(found.body, _EXTRACTED_BLOCKS)
             text = _with_lede(root, extracted) if extracted else visible
     meta = trafilatura.extract_metadata(html)
-    title = (meta.title or None) if meta else None
+    title = _without_site_name(meta.title, text) if meta and meta.title else None
     author = (meta.author or None) if meta else None
     return text, title, (f"By {author}" if author else None)
+
+
+_TITLE_PARTS = re.compile(r"\s+(?:\||-|–|—|·|::|»)\s+")
+
+
+def _without_site_name(title: str, text: str) -> str:
+    """The page title less the site's name ("Dog rescued from ice | Velby Daily"), when the part
+    left is the article's own headline (its first line); otherwise the title as it stands."""
+    headline = " ".join(next((line for line in text.splitlines() if line.strip()), "").split()).casefold()
+    for part in _TITLE_PARTS.split(title):
+        if " ".join(part.split()).casefold() == headline and part.strip() != title.strip():
+            return part.strip()
+    return title
 
 
 # How each element breaks the text: a paragraph of its own, a line of its own, a table cell
@@ -665,14 +678,16 @@ _EXTRACTED_BLOCKS: dict[str, _BlockKind] = {
     "cell": "cell",
     "graphic": "skip",
 }
-_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # What trafilatura must drop too: it keeps <template> text, and text a browser hides.
 _INVISIBLE_XPATH = [
     "//template",
     "//noscript",
     "//*[@hidden]",
-    "//*[@aria-hidden='true']",
+    "//*[translate(@aria-hidden, 'TRUE', 'true')='true']",
     "//*[contains(translate(@style, 'DISPLAYNOE ', 'displaynoe'), 'display:none')]",
+    "//*[contains(translate(@style, 'VISIBLITYHDN ', 'visiblityhdn'), 'visibility:hidden')]",
+    "//dialog[not(@open)]",
 ]
 
 
@@ -751,7 +766,7 @@ class _TextBuilder:
                     self.block(1)
                 self.add(line)
             return
-        words = run.split()
+        words = run.replace("\u00ad", "").split()  # a soft hyphen shows only where a line breaks
         if not words:
             self.space = self.space or bool(self.parts)
             return
@@ -772,10 +787,13 @@ class _TextBuilder:
 
 
 def _hidden(element: Any) -> bool:
+    """Not shown: ``hidden``, ``aria-hidden="true"`` (any case), an inline ``display: none`` or
+    ``visibility: hidden``, a ``<dialog>`` that is not open."""
     return (
         element.get("hidden") is not None
-        or element.get("aria-hidden") == "true"
+        or (element.get("aria-hidden") or "").strip().lower() == "true"
         or bool(_DISPLAY_NONE.search(element.get("style") or ""))
+        or (isinstance(element.tag, str) and element.tag.lower() == "dialog" and element.get("open") is None)
     )
 
 
