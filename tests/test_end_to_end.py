@@ -220,7 +220,7 @@ def test_python_one_liner_and_cli(tmp_path: Path) -> None:
 
 def test_a_long_json_session_follows_the_folder(news: Path, tmp_path: Path) -> None:
     # `ask --json` as a long-lived subprocess: an article deleted or edited meanwhile is not quoted.
-    (news / "bad.txt").write_bytes(b"\xff\xfe not utf-8")
+    (news / "bad.txt").write_bytes(b"caf\xe9 is not utf-8")
     env = {**os.environ, "CORPUS_QA_STORE_DIR": str(tmp_path / "store"), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "ui", "ask", "--json", "--corpus", str(news)],

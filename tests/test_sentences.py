@@ -74,7 +74,8 @@ def test_a_leading_byte_order_mark_is_not_quoted() -> None:
 
 def test_links_to_other_stories_are_not_quotable() -> None:
     for promo in ("Read more: Fishermen fear for cod grounds", "READ MORE » Tram fares rise",
-                  "Related stories: Dog rescued from ice", "Watch: Putin meets Diaz-Canel"):  # fmt: skip
+                  "Related stories: Dog rescued from ice", "Watch: Putin meets Diaz-Canel",
+                  "Share this article", "Sign in"):  # fmt: skip
         assert is_junk(promo), promo
     # Prose that opens the same way is content.
     for prose in ("Related: the mayor said on Monday that she would resign.", "Read more about it here.",

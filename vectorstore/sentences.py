@@ -87,7 +87,8 @@ _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 _HAS_WORD = re.compile(r"\w")
 _JUNK = re.compile(
     r"^[\W_]*(more|read more|continue reading|continued|advertisement|share|"
-    r"share this|click here|subscribe)[\W_]*$",
+    r"share this(?: article| story| page| post)?|print this(?: article| page)?|click here|subscribe|"
+    r"sign in|log in|sign up)[\W_]*$",
     re.IGNORECASE,
 )
 # A link to another story inside the article ("Read more: Fishermen fear for cod grounds"): that
