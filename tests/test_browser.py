@@ -113,6 +113,7 @@ def test_screen_readers_get_each_message_as_text_not_markup(page) -> None:  # ty
     assert question == "Question: Who is Cuba's foreign minister?"
     assert answer.startswith("Answer: ") and "Bruno Rodriguez" in answer
     assert "<" not in question + answer and "cqa-" not in answer
+    assert "Copy" not in answer and "[1] Copy" not in answer  # the buttons are controls, not words
 
 
 def test_an_abstention_names_the_missing_kind_of_answer(page) -> None:  # type: ignore[no-untyped-def]
@@ -185,15 +186,29 @@ def test_upload_article_then_ask_about_it(page, tmp_path: Path) -> None:  # type
     )
     broken = tmp_path / "broken.txt"
     broken.write_bytes(b"\x00\x01\x02")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.4 not an article")
+    # Another visitor's page, open since before the upload.
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.wait_for_selector("#cqa-question textarea")
     page.get_by_role("tab", name="Corpus").click()
-    page.locator("#cqa-upload input[type=file]").set_input_files([str(article), str(broken)])
+    page.locator("#cqa-upload input[type=file]").set_input_files([str(article), str(broken), str(pdf)])
     page.locator("#cqa-add").click()
     status = page.locator("#cqa-upload-status")
     page.wait_for_function(
         "document.querySelector('#cqa-upload-status').innerText.includes('added')", timeout=120000
     )
     assert "broken.txt" in status.inner_text() and "binary" in status.inner_text()
+    # A file of another type is named in the status with the fix, not dropped by the upload box.
+    assert "report.pdf: unsupported type" in status.inner_text()
     assert "Lunar base opens" in page.locator("#cqa-articles").inner_text()
+    # The other page's Corpus tab shows the corpus as it is now, not as it was when it loaded.
+    other.get_by_role("tab", name="Corpus").click()
+    other.wait_for_function(
+        "document.querySelector('#cqa-articles').innerText.includes('Lunar base opens')", timeout=30000
+    )
+    other.close()
     page.get_by_role("tab", name="Ask").click()
     ask(page, "What was the lunar base named?")
     assert "Selene Harbour" in last_answer(page)

@@ -858,6 +858,10 @@ def test_the_speaker_not_the_listener_answers_what_someone_said() -> None:
     # ", saying…" speaks for the sentence's subject, not for whoever the sentence met on the way.
     volodin = "Vyacheslav Volodin, the Duma speaker, made common cause with Mr Diaz-Canel on Friday, saying Russia understood."
     assert speaks(volodin, "volodin") and not speaks(volodin, "diaz-canel")
+    # An office asked about ("What did the mayor say?") speaks through its holder's name after it.
+    assert speaks("Mayor Daniel Whitcomb said the city had kept its promise.", "mayor")
+    assert speaks("Foreign Minister Sergei Lavrov told reporters the talks went well.", "minister")
+    assert not speaks("Mayor Whitcomb, who was absent, heard that the bridge had reopened.", "mayor")
     assert not speaks("Putin met Lavrov, saying nothing.", "lavrov") and speaks("It ended with Lavrov saying no.", "lavrov")
     text = (
         "Talks in Moscow\n"

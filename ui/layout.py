@@ -7,7 +7,6 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from qa.render import article_html, sources_html
-from vectorstore import SUPPORTED_SUFFIXES
 
 from .uploads import MAX_UPLOAD
 
@@ -134,7 +133,7 @@ def build(app: ChatApp) -> Any:
         opener.click(
             app.open_target, [target], [article], js="(t) => window.cqaTarget || ''", api_visibility="private"
         ).then(None, None, None, js=SCROLL_AND_FOCUS_JS)
-        with gr.Tab("Corpus"):
+        with gr.Tab("Corpus") as corpus_tab:
             store_info = gr.Markdown(app.store_line(), elem_id="cqa-store")
             table = gr.Dataframe(
                 value=app.corpus_rows(),
@@ -142,10 +141,11 @@ def build(app: ChatApp) -> Any:
                 interactive=False,
                 elem_id="cqa-articles",
             )
+            # No file_types filter: Gradio would refuse a chosen .pdf with a bare "Error" badge and
+            # drop it silently; ui/uploads.py names each refused file and why in the status instead.
             files = gr.File(
                 label=f"Add articles (.txt, .md, .html; up to {MAX_UPLOAD} each)",
                 file_count="multiple",
-                file_types=sorted(SUPPORTED_SUFFIXES),
                 elem_id="cqa-upload",
             )
             add = gr.Button("Add to corpus", variant="primary", elem_id="cqa-add")
@@ -158,6 +158,15 @@ def build(app: ChatApp) -> Any:
                 return (*app.upload(items), None)
 
             add.click(do_upload, [files], [status, table, store_info, files], api_visibility="private")
+
+            def current() -> tuple[str, list[list[object]]]:
+                rows = app.corpus_rows()  # syncs first when the folder changed, so the count matches
+                return app.store_line(), rows
+
+            # Built once, the tab would show the corpus as it stood at start: a page loaded (or the tab
+            # opened) later shows it as it is now, uploads from other sessions and edits on disk included.
+            demo.load(current, None, [store_info, table], api_visibility="private")
+            corpus_tab.select(current, None, [store_info, table], api_visibility="private")
         gr.api(app.api_ask, api_name="ask")
     # api_open=False: REST calls go through the queue like the page does (no bypass, bounded).
     demo.queue(max_size=app.config.max_queue, default_concurrency_limit=app.config.concurrency, api_open=False)

@@ -10,7 +10,10 @@
   // screen reader would read the markup aloud. Relabel with the text a reader sees instead.
   const relabel = (el) => {
     const role = el.getAttribute('data-testid') === 'user' ? 'Question: ' : 'Answer: ';
-    const text = role + (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim();
+    // Without the [n] and Copy buttons: they are controls of their own, not words of the answer.
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll('button').forEach((b) => b.remove());
+    const text = role + (copy.textContent || '').replace(/\s+/g, ' ').trim();
     if (el.getAttribute('aria-label') !== text) { el.setAttribute('aria-label', text); }
   };
   const relabelAll = () => document
