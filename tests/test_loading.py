@@ -384,3 +384,10 @@ def test_text_a_browser_hides_is_not_kept_and_the_site_name_leaves_the_title(tmp
         assert f"{leak}_LEAK" not in doc.text
     assert "Shown: an open dialog is visible." in doc.text
     assert doc.title == "Dog rescued from ice"
+
+
+def test_the_articles_own_byline_line_wins_over_page_metadata(tmp_path: Path) -> None:
+    page = LEDE_PAGE.replace("<head>", "<head><meta name='author' content='Nils Brandt; Aviation desk'>")
+    (tmp_path / "lede.html").write_text(page, encoding="utf-8")
+    doc = load_document(tmp_path / "lede.html", tmp_path)
+    assert doc.byline == "By Nils Brandt, Aviation editor" and doc.byline in doc.text

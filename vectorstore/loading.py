@@ -433,7 +433,9 @@ def load_document(
     return Document(
         doc_id=f"{id_prefix}{rel}",
         title=meta_title or title,
-        byline=meta_byline or byline,
+        # The article's own byline line first: it is what a "who wrote" quote starts with, verbatim
+        # (trafilatura's author field rewrites "By Tom Becker, Coastal Gazette staff" with a ";").
+        byline=byline or meta_byline,
         text=text,
         content_hash=content_hash(text),
         source_path=str(path.resolve()),
