@@ -366,7 +366,13 @@ def score_sentences(
         fragment = is_fragment(text)
         if fragment and n == 2:
             fragment = is_fragment(doc.text[start : chunk.sentences[position].end])
-        cov = coverage(weights, text)
+        # A table row ("Seabrook | 6,900") is read with its table's header row ("Town | Homes without
+        # power"): the header says what the numbers are, so "How many homes in Seabrook…" matches it.
+        # A row is a whole datum, not a headline: no fragment penalty.
+        header = table_header(doc.text, start) if " | " in text else None
+        if header is not None:
+            fragment = 0.0
+        cov = coverage(weights, text if header is None or text.startswith(header) else f"{header}\n{text}")
         # A pair across a chunk boundary stands in both passages: the better one counts.
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
         kind = ft.type_match(text, cues, who, words, category)
@@ -444,15 +450,17 @@ def score_sentences(
     for (chunk_id, position), single in singles.items():
         best = single
         chunk = snapshot.chunks[chunk_id]
+        # A table row is whole on its own: the next row (or sentence) is another fact, not its rest.
+        row = " | " in single.text and table_header(snapshot.documents[single.doc_id].text, single.start) is not None
         following_key = next_key(chunk_id, position)
         following = singles.get(following_key) if following_key is not None else None
         # A pair starts where the whole first sentence starts (not where a clause cut of it does).
-        if following is not None and following.end - chunk.sentences[position].start <= s.max_quote_chars:
+        if following is not None and not row and following.end - chunk.sentences[position].start <= s.max_quote_chars:
             pair = make(chunk_id, position, following.end, max(single.dense, following.dense), 2, following.chunk_id)
             if pair.score >= max(single.score, following.score) + s.pair_gain:
                 best = pair
         short = single.end - single.start < s.short_sentence_chars
-        if best is single and short and position + 1 < len(chunk.sentences):
+        if best is single and short and not row and position + 1 < len(chunk.sentences):
             # A fragment (a headline, a handle) reads better with the next sentence; it keeps
             # its own score, so it never outranks that sentence on the other's merit.
             end = chunk.sentences[position + 1].end
@@ -465,6 +473,35 @@ def score_sentences(
 
 
 _NON_SPACE = re.compile(r"\S")
+
+
+def table_header(text: str, offset: int) -> str | None:
+    """The first row of the table whose row holds ``offset``, or None when that line is no table row.
+
+    A table is what the HTML loader writes for one: two or more consecutive lines whose cells are
+    joined by `` | ``. A lone line with a `` | `` in it ("{xx | x is a string}") is prose.
+    """
+
+    def bounds(at: int) -> tuple[int, int]:
+        begin = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        return begin, len(text) if end < 0 else end
+
+    begin, end = bounds(offset)
+    if " | " not in text[begin:end]:
+        return None
+    first = begin
+    while first > 0:
+        above, _ = bounds(first - 1)
+        if " | " not in text[above : first - 1]:
+            break
+        first = above
+    below = end + 1 < len(text) and " | " in text[slice(*bounds(end + 1))]
+    if first == begin and not below:
+        return None
+    return text[first : bounds(first)[1]].strip()
+
+
 _CLAUSE_END = re.compile(r"(?<=[;,–—:])\s+")
 
 

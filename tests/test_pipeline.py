@@ -1369,3 +1369,27 @@ def test_a_follow_up_keeps_the_owner_its_topic_asked_about() -> None:
     # After a question about Cuba's, the same sentence still answers.
     cuban = qa.evidence("When did he take the post?", history=["Who is Cuba's foreign minister?"])
     assert cuban.candidates[0].type_match == 1.0
+
+
+STORM = (
+    "Storm knocks out power to 20,000 homes\n\n"
+    "A fierce overnight storm knocked out power to about 20,000 homes across Bay County on Tuesday.\n\n"
+    "Outages by town\n"
+    "Town | Homes without power\n"
+    "Milford | 8,400\n"
+    "Seabrook | 6,900\n"
+    "Granton | 4,700\n\n"
+    "Crews expect to restore most lines by Friday.\n"
+)
+
+
+def test_a_table_row_is_read_with_its_header_and_quoted_alone() -> None:
+    assert pl.table_header(STORM, STORM.index("Seabrook")) == "Town | Homes without power"
+    assert pl.table_header(STORM, STORM.index("Crews")) is None
+    assert pl.table_header("A set {xx | x is binary} of strings.\nNext line.", 3) is None  # prose, no table
+    first = first_quote(STORM, "How many homes in Seabrook were without power?")
+    # The row that names the town, not the header with the first row, nor a row glued to the next.
+    assert first.text == "Seabrook | 6,900"
+    evidence = engine(FakeReader({"a.txt": STORM})).evidence("How many homes in Granton were without power?")
+    rows = [c for c in evidence.candidates if " | " in c.text.split("\n")[0]]
+    assert len(rows) == 4 and all(c.sentences == 1 and c.fragment == 0.0 for c in rows)
