@@ -1150,6 +1150,11 @@ _LOCATIVE = re.compile(
 
 
 _PLACE_AFTER = re.compile(rf"\s+(?:[\w-]+\s+){{0,2}}(?:{_PLACE_NOUNS})\b")
+# "…would move to the larger Union Park site": a place noun after "to"/"from" with its article. A
+# bare name after "to" is left out ("references to Fidel" names a person).
+_TO_PLACE = re.compile(
+    rf"\b(?:to|from|into|onto)\s+(?:the|a|an|its|their)\s+(?:[\w’'-]+\s+){{0,3}}?(?:{_PLACE_NOUNS})\b", re.I
+)
 
 
 _ASKS_WHERE = re.compile(r"^where\b", re.I)
@@ -1171,6 +1176,8 @@ def gives_a_location(question: str, text: str) -> bool:
     month, a weekday or an adjective ("the Russian endorsement")."""
     words = question_words(question)
     stems = word_stems(words)
+    if _TO_PLACE.search(text):
+        return True
     for match in _LOCATIVE.finditer(text):
         if match.group("noun"):
             return True

@@ -1253,6 +1253,9 @@ def test_where_an_event_is_held_wants_a_venue() -> None:
     assert gives_a_location(question, "The meeting will be held at the converted tram depot.")
     assert gives_a_location(question, "They will meet in Mexico City on Thursday.")
     assert gives_a_location("Where did he meet Putin?", "He sat down in the Kremlin on Thursday.")
+    # A place noun after "to" with its article is a destination; a bare name after "to" is not.
+    assert gives_a_location(question, "Organizers said next year's festival would move to the larger Union Park site.")
+    assert not gives_a_location(question, "He made references to Fidel in his speech.")
     # a time, a person, an adjective or the question's own words place nothing
     assert not gives_a_location(question, "Churches have scheduled a community meeting for Thursday evening.")
     assert not gives_a_location(question, "In Putin’s words, it was hinting at the Russian endorsement.")
