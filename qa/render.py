@@ -126,7 +126,9 @@ def _quote_span(quote: Quote) -> str:
 def _target(quote: Quote) -> str:
     # The button's value (Gradio's sanitizer keeps it; it drops data-* attributes) tells the
     # page which article and span to open; the server checks it against the snapshot.
-    return json.dumps({"doc": quote.doc_id, "start": quote.start, "end": quote.end})
+    # The quoted words go too: the article may change after the answer, and then the span must be
+    # found again (or the reader told it is gone), never highlighted over other words.
+    return json.dumps({"doc": quote.doc_id, "start": quote.start, "end": quote.end, "text": quote.text})
 
 
 def _highlighted(text: str, start: int, end: int, mark_id: str | None = None) -> str:
@@ -171,11 +173,19 @@ def _context(quote: Quote, passages: Sequence[Passage], doc: Document | None, ch
     return quote.text, quote.start
 
 
-def article_html(doc: Document | None, quote: Quote | None = None) -> str:
+ARTICLE_CHANGED = (
+    "This article has changed since the answer was given: the quoted words are no longer in it. "
+    "Ask again for an answer from the article as it is now."
+)
+
+
+def article_html(doc: Document | None, quote: Quote | None = None, *, notice: str = "") -> str:
     """The full article, the chosen quote highlighted (and scrolled to by the page script)."""
     if doc is None:
         return '<div class="cqa-article cqa-empty">Click a citation to read the article.</div>'
     byline = f'<div class="cqa-byline">{_e(doc.byline)}</div>' if doc.byline else ""
+    if notice:
+        byline += f'<div class="cqa-notice" role="status">{_e(notice)}</div>'
     if quote is not None and quote.doc_id == doc.doc_id:
         body = _highlighted(doc.text, quote.start, quote.end, "cqa-current")
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -202,6 +203,37 @@ def test_files_read_by_an_older_loader_are_read_again_once(
     read.clear()
     assert index.sync().unchanged == ("a.txt", "votes.html") and read == []  # once, not every sync
     assert loading.loader_version("x.HTM") == "html-2" and loading.loader_version("x.txt") == ""
+
+
+def test_an_old_citation_opens_the_article_as_it_is_now(tmp_path: Path, store_dir: Path) -> None:
+    # A citation clicked after its article was edited must never highlight other words at the old
+    # offsets: the quote is found where it moved, or the reader is told it is gone.
+    import json
+
+    from qa import AnswerSettings
+    from qa.api import engine_over
+    from qa.render import ARTICLE_CHANGED
+    from ui.app import AppConfig, ChatApp
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
+    index = make_index(corpus, store_dir, HashingEmbedder())
+    index.sync()
+    app = ChatApp(engine_over(index, AnswerSettings(abstain_below=0.0)), index, upload_dir=corpus,
+                  config=AppConfig(refresh_s=0.0))  # fmt: skip
+    quote = app.engine.answer("Where was the grain deal signed?").quotes[0]
+    target = json.dumps({"doc": quote.doc_id, "start": quote.start, "end": quote.end, "text": quote.text})
+    assert '<mark class="cqa-hl" id="cqa-current">' + quote.text in app.open_target(target)
+    # Moved: a new paragraph above it shifts every offset; the quote is highlighted where it is now.
+    (corpus / "a.txt").write_text(ARTICLE_A.replace("\n\n", "\n\nA new opening line.\n\n", 1), encoding="utf-8")
+    moved = app.open_target(target)
+    assert '<mark class="cqa-hl" id="cqa-current">' + quote.text in moved and ARTICLE_CHANGED not in moved
+    # Gone: the words were edited away; the article is shown with a notice and nothing highlighted.
+    (corpus / "a.txt").write_text(ARTICLE_A.replace("Istanbul", "Ankara"), encoding="utf-8")
+    gone = app.open_target(target)
+    assert "Ankara" in gone and ARTICLE_CHANGED in gone and "cqa-current" not in gone
+    assert ARTICLE_CHANGED in app.open_citation("0", [dataclasses.asdict(quote)])
 
 
 def test_second_process_gets_store_in_use_error(tmp_path: Path, store_dir: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from qa import Answer, CorpusQA, QAError, Quote, open_index
 from qa.api import engine_over, open_collection
-from qa.render import answer_html, article_html, articles_table, question_html, sources_html
+from qa.render import ARTICLE_CHANGED, answer_html, article_html, articles_table, question_html, sources_html
 from vectorstore import CorpusIndex, Document, StoreSettings, VectorStoreError, default_corpus_dir
 from vectorstore.index import Snapshot
 
@@ -171,7 +171,7 @@ class ChatApp:
         if choice is None or not quotes:
             return article_html(None)
         quote = Quote(**quotes[int(choice)])
-        return article_html(self._document(quote.doc_id), quote)
+        return self._article_at(quote.doc_id, quote.start, quote.end, quote.text)
 
     def _document(self, doc_id: str) -> Document | None:
         """The article, its text fetched from the store when needed; None (and a warning) when it cannot be."""
@@ -187,12 +187,27 @@ class ChatApp:
         """The article a clicked ``[n]`` names, as ``{"doc", "start", "end"}`` from the page (untrusted)."""
         try:
             data = json.loads(target)
-            doc = self._document(str(data["doc"]))
-            start, end = int(data["start"]), int(data["end"])
-        except (ValueError, KeyError, TypeError):
+            doc_id, start, end = str(data["doc"]), int(data["start"]), int(data["end"])
+            quoted = data.get("text")
+        except (ValueError, KeyError, TypeError, AttributeError):
             return article_html(None)
-        if doc is None or not 0 <= start < end <= len(doc.text):
+        return self._article_at(doc_id, start, end, quoted if isinstance(quoted, str) else None)
+
+    def _article_at(self, doc_id: str, start: int, end: int, quoted: str | None) -> str:
+        """The article as it is now, with the quoted words highlighted where they stand now: at their
+        offsets, else at the one place they moved to; an edit that removed them is said, never a
+        highlight over other words."""
+        self.refresh()
+        doc = self._document(doc_id)
+        if doc is None:
             return article_html(None)
+        if quoted is not None and doc.text[start:end] != quoted:
+            moved = doc.text.find(quoted) if quoted else -1
+            if moved < 0 or doc.text.find(quoted, moved + 1) >= 0:
+                return article_html(doc, notice=ARTICLE_CHANGED)
+            start, end = moved, moved + len(quoted)
+        if not 0 <= start < end <= len(doc.text):
+            return article_html(doc, notice=ARTICLE_CHANGED) if quoted is not None else article_html(None)
         quote = Quote(doc.text[start:end], doc.doc_id, doc.title, start, end, 0.0, doc.byline)
         return article_html(doc, quote)
 
