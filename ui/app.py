@@ -184,7 +184,7 @@ class ChatApp:
             return None
 
     def open_target(self, target: str) -> str:
-        """The article a clicked ``[n]`` names, as ``{"doc", "start", "end"}`` from the page (untrusted)."""
+        """The article a clicked ``[n]`` names, as ``{"doc", "start", "end", "text"}`` from the page (untrusted)."""
         try:
             data = json.loads(target)
             doc_id, start, end = str(data["doc"]), int(data["start"]), int(data["end"])

@@ -2,7 +2,7 @@
   // Citation markers [n] and copy buttons live inside chat messages (HTML from qa/render.py).
   // One delegated listener serves every message, old and new.
   const openTarget = (button) => {
-    window.cqaTarget = button.value;  // {"doc", "start", "end"}, written by qa/render.py
+    window.cqaTarget = button.value;  // {"doc", "start", "end", "text"}, written by qa/render.py
     const opener = document.querySelector('#cqa-open');
     if (opener) { opener.click(); }
   };
