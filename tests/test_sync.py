@@ -35,6 +35,16 @@ def make_index(
     return CorpusIndex([Source(corpus)], chroma, embedder)
 
 
+def one_article_folder(tmp_path: Path, store: Path, text: str = ARTICLE_A) -> tuple[Path, CorpusIndex]:
+    """A corpus folder holding ``a.txt``, synced into ``store`` with the fake embedder."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(text, encoding="utf-8")
+    index = make_index(corpus, store, HashingEmbedder())
+    index.sync()
+    return corpus, index
+
+
 def test_add_change_delete_and_rerun(tmp_path: Path, store_dir: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -82,11 +92,7 @@ def test_bad_file_beside_good_ones_is_reported_and_the_rest_ingested(tmp_path: P
 
 
 def test_file_turning_unreadable_keeps_its_stored_chunks(tmp_path: Path, store_dir: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
-    index = make_index(corpus, store_dir, HashingEmbedder())
-    index.sync()
+    corpus, index = one_article_folder(tmp_path, store_dir)
     before = index.store.count()
     (corpus / "a.txt").write_bytes(b"\x00\x00")
     report = index.sync()
@@ -215,11 +221,7 @@ def test_an_old_citation_opens_the_article_as_it_is_now(tmp_path: Path, store_di
     from qa.render import ARTICLE_CHANGED
     from ui.app import AppConfig, ChatApp
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
-    index = make_index(corpus, store_dir, HashingEmbedder())
-    index.sync()
+    corpus, index = one_article_folder(tmp_path, store_dir)
     app = ChatApp(engine_over(index, AnswerSettings(abstain_below=0.0)), index, upload_dir=corpus,
                   config=AppConfig(refresh_s=0.0))  # fmt: skip
     quote = app.engine.answer("Where was the grain deal signed?").quotes[0]
