@@ -344,7 +344,11 @@ def name_score(text: str, words: Collection[str], category: str = "") -> float:
         inside = [p for p in parts if p.casefold() in words]
         tail = text[match.end() : match.end() + 50]
         after = re.findall(r"\w+", tail)[:4] if re.match(r",\s+(the\s+|a\s+)?\w", tail) else []
-        if any(w.casefold() in words and len(w) > 3 for w in inside + after):
+        # A title just before the name that _NAME cannot take in, at a sentence's start:
+        # "Superintendent Karen Ortiz said…" for "Who is the superintendent…?".
+        title = re.search(r"\b([A-Z][a-z]+)\s+$", text[max(0, match.start() - 30) : match.start()])
+        titled = [title.group(1)] if title else []
+        if any(w.casefold() in words and len(w) > 3 for w in inside + after + titled):
             return 1.0
     return best
 

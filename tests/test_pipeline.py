@@ -1396,3 +1396,16 @@ def test_a_table_row_is_read_with_its_header_and_quoted_alone() -> None:
     evidence = engine(FakeReader({"a.txt": STORM})).evidence("How many homes in Granton were without power?")
     rows = [c for c in evidence.candidates if " | " in c.text.split("\n")[0]]
     assert len(rows) == 4 and all(c.sentences == 1 and c.fragment == 0.0 for c in rows)
+
+
+def test_a_title_opening_the_sentence_puts_its_holder_in_apposition() -> None:
+    # _NAME never starts at a sentence's first word, so "Superintendent" stood outside the name and
+    # the sentence that answers "Who is the superintendent?" lost to a pair glued on before it.
+    words = question_words("Who is the superintendent of the school district?")
+    assert name_score("Superintendent Karen Ortiz said the district would hire 40 teachers.", words) == 1.0
+    assert name_score("The district hired Karen Ortiz.", words) == 0.5  # a lowercase word is no title
+    text = (
+        "Levy passes\n\nThe levy will raise $12 million a year for salaries.\n\n"
+        "Superintendent Karen Ortiz said the district would hire 40 new teachers in the fall.\n"
+    )
+    assert first_quote(text, "Who is the superintendent of the school district?").text.startswith("Superintendent")
