@@ -233,8 +233,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     folder = args.folder if args.folder is not None else args.corpus_flag
     index = open_index(folder, store=_store_settings(args), rebuild=args.rebuild, progress=True)
     report = index.last_report
-    for problem in report.problems:
-        print(f"skipped {problem}", file=sys.stderr)
+    _report_skipped(report.problems)
     print(f"{report.summary()} -> {index.store.location}, collection {index.store.name}")
     return 0
 

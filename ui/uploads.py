@@ -53,10 +53,14 @@ class Stored:
         return bool(self.given) and self.given != self.requested
 
 
+def _base_name(original: str) -> str:
+    """The last part of a path, by either separator (a browser may send a Windows path)."""
+    return re.split(r"[/\\]", original)[-1]
+
+
 def safe_upload_name(original: str) -> str:
     """The base name only, in safe characters: "../../x.txt" is stored as "x.txt", inside the folder."""
-    base = re.split(r"[/\\]", original)[-1]
-    name = _SAFE_NAME.sub("_", base).strip(" .")
+    name = _SAFE_NAME.sub("_", _base_name(original)).strip(" .")
     return name if name and not name.startswith(".") else "upload.txt"
 
 
@@ -92,7 +96,7 @@ def _store_without_overwriting(staging: Path, folder: Path, name: str) -> Stored
 
 def accept_upload(source: Path, upload_dir: Path, original_name: str | None = None) -> Stored:
     """Check one upload and keep it in ``upload_dir`` under a name no other article has."""
-    given = re.split(r"[/\\]", original_name or source.name)[-1]
+    given = _base_name(original_name or source.name)
     name = safe_upload_name(given)
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
