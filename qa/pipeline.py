@@ -91,6 +91,8 @@ class Candidate:
     named earlier in its paragraph or the one before: it may be X's words, the reader must check."""
     typed_over: float = 0.0
     """Set by :func:`prefer_typed`: how far the higher-scoring sentence it went ahead of outscored it."""
+    table_row: bool = False
+    """A row of a table (:func:`table_header`): scored with its header row, never paired with the next line."""
 
 
 # What each such fit counts, in answer types (chosen on squad2-dev and news-dev among 0.25, 0.5 and 1
@@ -420,7 +422,7 @@ def score_sentences(
         nearby = bool(speaker) and not speaking and unnamed_speaker_after(doc.text, start, text, speaker)
         return Candidate(
             chunk_id, position, doc.doc_id, start, span_end, text, dense, cov, passage, kind, score, n, byline, fragment, form,
-            speaking, nearby,
+            speaking, nearby, table_row=header is not None,
         )
 
     singles: dict[SentenceKey, Candidate] = {}
@@ -451,7 +453,7 @@ def score_sentences(
         best = single
         chunk = snapshot.chunks[chunk_id]
         # A table row is whole on its own: the next row (or sentence) is another fact, not its rest.
-        row = " | " in single.text and table_header(snapshot.documents[single.doc_id].text, single.start) is not None
+        row = single.table_row
         following_key = next_key(chunk_id, position)
         following = singles.get(following_key) if following_key is not None else None
         # A pair starts where the whole first sentence starts (not where a clause cut of it does).
