@@ -41,6 +41,7 @@ TEXT_SUFFIXES = frozenset({".txt"}) | MARKDOWN_SUFFIXES
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_FILES = 10_000
 # What each file type's loader makes of a file, versioned: bump one when its text changes for the
 # same bytes, and the next sync re-reads files of that type once (re-embedding only those whose text
 # really changed), while the other types stay unread. Plain text has never changed: "".
@@ -51,7 +52,7 @@ _LOADER_VERSIONS = {**dict.fromkeys(HTML_SUFFIXES, "html-2"), **dict.fromkeys(MA
 def loader_version(path: Path | str) -> str:
     """The version of what loading makes of a file of this type ("" for plain text)."""
     return _LOADER_VERSIONS.get(Path(path).suffix.lower(), "")
-DEFAULT_MAX_FILES = 10_000
+
 
 # HTML structure limits, checked by a linear scan before parsing. Real news pages stay far below
 # them (a few thousand tags, tens of attributes on a tag, nesting depth well under 100); past them
@@ -409,9 +410,7 @@ def load_document(
         extracted = html_article(raw, decoded)
         if isinstance(extracted, str):
             raise UnreadableFileError(path, extracted)
-        text, meta_title, meta_byline = extracted
-        if not text.strip():
-            raise UnreadableFileError(path, NO_VISIBLE_TEXT)
+        text, meta_title, meta_byline = extracted  # never empty: _extract_html says NO_VISIBLE_TEXT then
     elif markdown and (front := front_matter(decoded)) is not None:
         # Front matter is metadata, not prose: it must never be quoted as an answer.
         body_start, fields = front
@@ -808,6 +807,15 @@ def _block_text(root: Any, kinds: dict[str, _BlockKind]) -> str:
     pre = 0  # open <pre> elements
     cells = 0  # open table cells: a <p> or <div> inside one must not break its row's line
     stack: list[tuple[Any, bool]] = [(root, False)]
+
+    def brk(kind: _BlockKind | None) -> None:
+        """A block's edge (its start or its end): a line or paragraph break, or inside a cell a space."""
+        if kind in ("paragraph", "line"):
+            if cells:
+                out.soft()
+            else:
+                out.block(2 if kind == "paragraph" else 1)
+
     while stack:
         node, closing = stack.pop()
         tag = node.tag if isinstance(node.tag, str) else None  # None: a comment or instruction
@@ -815,22 +823,14 @@ def _block_text(root: Any, kinds: dict[str, _BlockKind]) -> str:
         if closing:
             if kind == "cell":
                 cells -= 1
-            elif kind in ("paragraph", "line"):
-                if cells:
-                    out.soft()
-                else:
-                    out.block(2 if kind == "paragraph" else 1)
+            brk(kind)
             if tag is not None and tag.lower() == "pre":
                 pre -= 1
         elif kind == "skip" or _hidden(node):
             pass  # nothing inside is shown; its tail is, below
         else:
-            if kind in ("paragraph", "line"):
-                if cells:
-                    out.soft()
-                else:
-                    out.block(2 if kind == "paragraph" else 1)
-            elif kind == "cell":
+            brk(kind)
+            if kind == "cell":
                 if not cells:
                     out.cell()
                 cells += 1
