@@ -13,7 +13,7 @@ from qa import Answer, CorpusQA, QAError, Quote, open_index
 from qa.api import engine_over, open_collection
 from qa.render import ARTICLE_CHANGED, answer_html, article_html, articles_table, question_html, sources_html
 from vectorstore import CorpusIndex, Document, StoreSettings, VectorStoreError, default_corpus_dir
-from vectorstore.index import Snapshot
+from vectorstore.index import FOLDER_REFRESH_S, Snapshot
 
 from .auth import ENV_AUTH, LoginGuard, auth_from_env
 from .errors import UIError
@@ -47,7 +47,7 @@ class AppConfig:
     citation_chars: int = 90  # longest entry in the "Open a citation" list
     # Seconds between checks of the corpus folder for added, edited or deleted articles (a stat of
     # each file, no reading); a change found is synced before the question is answered.
-    refresh_s: float = 2.0
+    refresh_s: float = FOLDER_REFRESH_S
     context_chars: int = 300  # text shown around a quote in Sources when its passage is not at hand
 
 

@@ -19,6 +19,7 @@ from qa import AnswerSettings, ConfidenceModel, CorpusQA, QAError, open_corpus
 from qa.render import support_line
 from vectorstore import CorpusIndex, StoreSettings, VectorStoreError, default_embedder
 from vectorstore.env import ENV_ALLOWED_HOSTS, ENV_CHROMA_URL, ENV_STORE_DIR, ENV_UPLOAD_DIR, env_path
+from vectorstore.index import FOLDER_REFRESH_S
 
 EXAMPLE = "Who is Cuba's foreign minister?"
 
@@ -288,10 +289,6 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-# How often a long ``ask --json`` session looks at the folder for edited articles, as the chat does.
-REFRESH_S = 2.0
-
-
 def _answer_lines(engine: CorpusQA, index: CorpusIndex | None) -> int:
     """One JSON object per stdin line, in order, each with its ``line`` number (1-based), so output
     lines up with input even where a line is refused (an ``error`` and no quotes)."""
@@ -299,7 +296,7 @@ def _answer_lines(engine: CorpusQA, index: CorpusIndex | None) -> int:
     # Bytes, decoded per line: a line that is not UTF-8 gets its own error (and the next line is
     # still answered) instead of reaching the engine as lone surrogates.
     for number, raw in enumerate(sys.stdin.buffer, start=1):
-        if index is not None and time.monotonic() - checked >= REFRESH_S:
+        if index is not None and time.monotonic() - checked >= FOLDER_REFRESH_S:
             # A long-running session must not quote text a file no longer holds.
             report = index.sync_if_changed()
             checked = time.monotonic()

@@ -146,6 +146,10 @@ class _Plan:
 
 Fingerprint = tuple[tuple[str, FileStat], ...]
 
+# How often whoever serves answers over a folder for a long time (the chat, an ``ask --json``
+# session) calls :meth:`CorpusIndex.sync_if_changed`: a quote is at most about this far behind a file.
+FOLDER_REFRESH_S = 2.0
+
 
 def folder_fingerprint(sources: Sequence[Source], *, max_files: int | None = None) -> Fingerprint:
     """Every article file's path and stat: a cheap "has any file changed since?" that reads nothing.
