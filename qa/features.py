@@ -556,9 +556,10 @@ def _speaker_pattern(speaker: str) -> re.Pattern[str]:
     … made common cause with Mr Diaz-Canel on Friday, saying…" is Volodin's)."""
     name = re.escape(speaker)
     return re.compile(
-        rf"\b{name}\b(?:[^.!?;“”\"]{{0,40}}?,)?\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH})(?<!saying)(?<!telling)\b"
-        # "Mayor Daniel Whitcomb said": an office asked about ("the mayor"), then the holder's name.
-        rf"|\b{name}\s+(?-i:(?:[A-Z][\w’'.-]*\s+){{1,3}}?)(?:has\s+|had\s+|also\s+)?(?:{_SPEECH})(?<!saying)(?<!telling)\b"
+        # Between the name and the verb: an apposition up to a comma, or the holder's name after an
+        # office asked about ("Mayor Daniel Whitcomb said" for "the mayor").
+        rf"\b{name}\b(?:[^.!?;“”\"]{{0,40}}?,|(?-i:(?:\s+[A-Z][\w’'.-]*){{1,3}}?))?"
+        rf"\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH})(?<!saying)(?<!telling)\b"
         rf"|\b{name}\s+(?:saying|telling)\b|\b{name}\s*:\s*[“\"‘]"
         rf"|(?:^|[.!?]\s+)(?-i:(?:[A-Z][\w’'.-]*\s+){{0,3}}?){name}\b[^.!?;“”\"]{{0,120}}?,\s+(?:saying|telling)\b"
         rf"|\b(?:said|says|added|wrote|writes|reported|reports|noted|explained|replied|responded|according to)\s+"
