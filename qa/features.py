@@ -238,6 +238,32 @@ FRAMING_WORDS = frozenset(
 )
 
 
+# "How does the article describe Cuba's relationship to Russia?" asks about the relationship: the
+# framing names the article, and read whole it pulls the question's vector towards sentences about
+# describing ("…has been described in the document as a 'hostile' actor"), not towards the answer;
+# "According to the article, who paid?" hides the "who…" that the answer-type rules read.
+_ARTICLE = r"(?:article|articles|story|stories|piece|report|author|writer|reporter|journalist|text)"
+_ARTICLE_FRAMING = re.compile(
+    rf"^(?:how|in what (?:way|terms|words))\s+(?:does|do|did|is|are|was|were)\s+(?:the|this|these)\s+{_ARTICLE}\s+"
+    r"(?:describe|characteri[sz]e|portray|present|depict|refer to|call)\s+"
+    rf"|^what\s+(?:does|do|did)\s+(?:the|this|these)\s+{_ARTICLE}\s+(?:say|tell us|report|write|reveal)\s+about\s+"
+    rf"|^according to (?:the|this|these)\s+{_ARTICLE},?\s+",
+    re.I,
+)
+_ARTICLE_FRAMING_END = re.compile(
+    rf",?\s+(?:according to|in|by)\s+(?:the|this|these)\s+{_ARTICLE}(?=\s*[?.!]*\s*$)", re.I
+)
+
+
+def topic_text(question: str) -> str:
+    """The question less its framing about the article ("How does the article describe X?" → "X?",
+    "According to the report, who paid?" → "Who paid?"); the question itself when nothing is left."""
+    topic = _ARTICLE_FRAMING_END.sub("", _ARTICLE_FRAMING.sub("", question, count=1), count=1)
+    if topic == question or not topic.strip(" ?.!"):
+        return question
+    return topic[:1].upper() + topic[1:]  # "who paid?" reads as the question it is
+
+
 def asked_kind(question: str) -> str:
     """The kind of answer the question asks for, as a noun ("date"); "" when it names none."""
     kind = next((kind for cue, _, kind in ANSWER_TYPES if cue.search(question)), "")

@@ -35,11 +35,14 @@ class Query:
     """A validated question, embedded once, with its weighted words (a follow-up borrows the last question's)."""
 
     text: str
+    """The question as read: without its framing about the article (``features.topic_text``)."""
     vector: np.ndarray
     parts: Weighted
     follow_up: bool = False
     # A follow-up's topic: the earlier question(s) it reads in the light of ("" for a first question).
     topic: str = ""
+    asked: str = ""
+    """The question as asked (the answer echoes it); ``text`` when empty."""
 
 
 @dataclass(frozen=True)
@@ -192,8 +195,11 @@ def build_query(
 ) -> Query:
     """Validate, read a follow-up in the light of the previous question (and of the ones before it
     while each is a follow-up too), embed once."""
-    text = validate_question(question, settings.max_question_chars)
-    earlier = previous_questions(history, settings.max_question_chars)
+    asked = validate_question(question, settings.max_question_chars)
+    # "According to the article, who paid?" asks "Who paid?": every stage reads the question without
+    # its framing, which no sentence answers and which hides the question's form ("who…").
+    text = ft.topic_text(asked)
+    earlier = [ft.topic_text(turn) for turn in previous_questions(history, settings.max_question_chars)]
     texts = [text]
     parts: list[tuple[tuple[str, ...], float]] = [(tuple(tokenize(text)), 1.0)]
     follow_up = bool(earlier) and _reads_as_follow_up(text, settings)
@@ -214,7 +220,7 @@ def build_query(
     if follow_up:
         vector = vector + settings.history_weight * vectors[1]
         vector /= float(np.linalg.norm(vector)) or 1.0
-    return Query(text=text, vector=vector, parts=tuple(parts), follow_up=follow_up, topic=context)
+    return Query(text=text, vector=vector, parts=tuple(parts), follow_up=follow_up, topic=context, asked=asked)
 
 
 def _reads_as_follow_up(text: str, settings: AnswerSettings) -> bool:

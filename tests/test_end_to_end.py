@@ -122,6 +122,13 @@ def test_a_follow_up_of_a_follow_up_keeps_the_topic(default_engine) -> None:  # 
     assert not answer.abstained and "three-day state visit" in answer.quotes[0].text
 
 
+def test_the_articles_description_is_found_by_its_topic(default_engine) -> None:  # type: ignore[no-untyped-def]
+    # Embedded whole, "how does the article describe" drew the question to "…has been described in
+    # the document as a 'hostile' and 'malign' actor", a description of Russia by a US document.
+    answer = default_engine.answer("How does the article describe Cuba's relationship to Russia in the Caribbean?")
+    assert "traditional Caribbean ally" in answer.quotes[0].text, answer.quotes[0].text
+
+
 def test_unanswerable_question_abstains_with_closest_passages(default_engine) -> None:  # type: ignore[no-untyped-def]
     answer = default_engine.answer("How tall is the Eiffel Tower?")
     assert answer.abstained and answer.quotes == ()

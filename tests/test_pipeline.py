@@ -42,6 +42,7 @@ from qa.features import (
     speaker_in_words,
     speaks,
     speech_verb,
+    topic_text,
     type_cues,
     type_match,
     unattributed_quotation,
@@ -119,6 +120,43 @@ def test_a_follow_up_still_embeds_in_one_call(fake_reader: FakeReader) -> None:
     engine(fake_reader).answer("Where did he arrive?", history=["Who is Cuba's president?"])
     assert fake_reader.calls["embed"] == 1
     assert fake_reader.embedder.encoded == ["Where did he arrive?", "Who is Cuba's president?"]
+
+
+def test_the_question_is_read_without_its_framing_about_the_article(fake_reader: FakeReader) -> None:
+    question = "According to the article, when did he arrive?"
+    query = pl.build_query(question, ["Who is Cuba's president?"], S, fake_reader.embed)
+    # Embedded, weighed and read as the follow-up it is ("when…", four words); the answer echoes it as asked.
+    assert fake_reader.embedder.encoded == ["When did he arrive?", "Who is Cuba's president?"]
+    assert query.text == "When did he arrive?" and query.asked == question and query.follow_up
+    assert "article" not in query.parts[0][0]
+    answer = engine(fake_reader).answer(question)
+    assert answer.question == question
+
+
+def test_a_framed_question_gets_the_answer_of_the_plain_one(fake_reader: FakeReader) -> None:
+    plain = engine(fake_reader).answer("Who is Cuba's foreign minister?")
+    framed = engine(fake_reader).answer("Who is Cuba's foreign minister, according to the article?")
+    assert [q.text for q in framed.quotes] == [q.text for q in plain.quotes] and plain.quotes
+    assert framed.confidence == plain.confidence
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("How does the article describe Cuba's relationship to Russia?", "Cuba's relationship to Russia?"),
+        ("How does the story portray the Kremlin?", "The Kremlin?"),
+        ("In what terms does the author describe the blockade?", "The blockade?"),
+        ("What does the article say about the oil deliveries?", "The oil deliveries?"),
+        ("According to the report, who paid for the visit?", "Who paid for the visit?"),
+        ("Who paid for the visit, according to the article?", "Who paid for the visit?"),
+        # A person's word is the question's topic, and so is the article itself when nothing else is asked.
+        ("According to Putin, what binds Russia and Cuba?", "According to Putin, what binds Russia and Cuba?"),
+        ("Where was the article written?", "Where was the article written?"),
+        ("How does the article describe?", "How does the article describe?"),
+    ],
+)
+def test_topic_text_drops_only_the_framing_about_the_article(question: str, topic: str) -> None:
+    assert topic_text(question) == topic
 
 
 # -- validation and history ---------------------------------------------------------------
