@@ -387,14 +387,58 @@ def _naming_words(words: frozenset[str], category: str) -> tuple[frozenset[str],
 
 
 def type_match(
-    text: str, cues: Iterable[re.Pattern[str]], who: bool, words: Collection[str], category: str = ""
+    text: str,
+    cues: Iterable[re.Pattern[str]],
+    who: bool,
+    words: Collection[str],
+    category: str = "",
+    counted: Collection[str] = (),
 ) -> float:
-    """1.0 when ``text`` holds the kind of answer asked for; 0.5 for a weaker 'who' match."""
+    """1.0 when ``text`` holds the kind of answer asked for; 0.5 for a weaker 'who' match.
+    ``counted``: what a "how many" question counts (``counted_words``)."""
     text = without_other_events(text, words)
+    if counted:
+        text = without_other_measures(text, counted)
     score = 1.0 if any(_fresh_match(p, text, words) for p in cues) else 0.0
     if who:
         score = max(score, name_score(text, words, category))
     return score
+
+
+# "How many barrels of oil…?" counts barrels: "a three-day state visit" measures the visit in days and
+# answers nothing about barrels, or Cubans. What is counted: the words after "how many", up to the verb.
+_COUNTED = re.compile(
+    r"^how many\s+(?P<what>(?:[\w’'-]+\s+){0,2}?[\w’'-]+?)(?=\s+(?:did|do|does|are|were|is|was|have|has|had|will|would|"
+    r"can|could|should|may|might|of|per|in|on|at|for|from|with|to|that|who|which)\b|\s*\?|\s*$)",
+    re.I,
+)
+_MEASURE = re.compile(rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})-(?P<unit>[a-z]+)\b", re.I)
+
+
+def counted_words(question: str) -> frozenset[str]:
+    """What a "how many" question counts, casefolded ("barrels" for "How many barrels of oil…?")."""
+    match = _COUNTED.match(question)
+    return frozenset(w.casefold() for w in _WORD.findall(match.group("what"))) if match else frozenset()
+
+
+# Units that count whatever is asked about: "a 12-member crew", "a 5,000-strong crowd", "a 12-man team".
+_HEADCOUNT_UNITS = frozenset({"member", "strong", "man", "men", "person", "people", "seat", "nation", "country"})
+
+
+def without_other_measures(text: str, counted: Collection[str]) -> str:
+    """``text`` less the number-unit compounds that measure something other than what is counted
+    ("three-day" for "How many barrels…?"; "three-day" stays for "How many days…?")."""
+    stems = word_stems(counted)
+
+    def keep(unit: str) -> bool:
+        unit = unit.casefold()
+        return (
+            unit in _HEADCOUNT_UNITS
+            or any(w in (unit, f"{unit}s", f"{unit}es") or unit == f"{w}s" for w in counted)
+            or matches(unit, counted, stems)
+        )
+
+    return _MEASURE.sub(lambda m: m.group(0) if keep(m.group("unit")) else " ", text)
 
 
 # "…the largest since 2018, when a blaze in the same foothills burned 30,000 hectares": what follows

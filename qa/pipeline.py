@@ -357,6 +357,7 @@ def score_sentences(
     handle = author and ft.asked_kind(query.text) == "handle"
     words = ft.question_words(query.text)
     category = ft.asked_category(query.text)
+    counted = ft.counted_words(query.text)
     negated = ft.asks_negated(query.text)
     speaker = ft.asked_speaker(query.text)
     forms = ft.form_cues(query.text)
@@ -383,7 +384,7 @@ def score_sentences(
         cov = coverage(weights, text if header is None or text.startswith(header) else f"{header}\n{text}")
         # A pair across a chunk boundary stands in both passages: the better one counts.
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
-        kind = ft.type_match(text, cues, who, words, category)
+        kind = ft.type_match(text, cues, who, words, category, counted)
         # The asked-about speaker speaks in it, or it stands in a quotation of theirs that their
         # paragraph opened earlier.
         speaking = bool(speaker) and (

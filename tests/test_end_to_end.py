@@ -129,6 +129,15 @@ def test_the_articles_description_is_found_by_its_topic(default_engine) -> None:
     assert "traditional Caribbean ally" in answer.quotes[0].text, answer.quotes[0].text
 
 
+@pytest.mark.parametrize(
+    "question", ["How many barrels of oil per day does Russia ship to Cuba?", "How many Cubans have emigrated to the United States?"]
+)
+def test_a_count_is_not_answered_by_a_measure_of_something_else(default_engine, question: str) -> None:  # type: ignore[no-untyped-def]
+    # The closest sentence's only number is "a three-day state visit" (outside probe, news-probe.json).
+    answer = default_engine.answer(question)
+    assert answer.abstained and answer.missing == "number", (answer.confidence, answer.quotes[:1])
+
+
 def test_unanswerable_question_abstains_with_closest_passages(default_engine) -> None:  # type: ignore[no-untyped-def]
     answer = default_engine.answer("How tall is the Eiffel Tower?")
     assert answer.abstained and answer.quotes == ()

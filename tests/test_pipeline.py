@@ -24,6 +24,7 @@ from qa.features import (
     asks_name,
     asks_venue,
     category_modifiers,
+    counted_words,
     form_cues,
     gives_a_location,
     key_support,
@@ -305,6 +306,32 @@ def test_type_cues_pick_the_kind_of_answer() -> None:
     assert type_match("It began long ago.", type_cues("When did it begin?"), False, set()) == 0.0
     assert type_match("They sent 40 ships.", type_cues("How many ships were sent?"), False, set()) == 1.0
     assert type_match("By Jane Doe", type_cues("Who wrote the article?"), False, set()) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "holds"),
+    [
+        # A three-day visit measures the visit: it counts no barrels and no emigrants.
+        ("How many barrels of oil per day does Russia ship to Cuba?", "He arrived on a three-day state visit.", 0.0),
+        ("How many Cubans have emigrated to the United States?", "He arrived on a three-day state visit.", 0.0),
+        ("How many days did the state visit last?", "He arrived on a three-day state visit.", 1.0),
+        ("How many barrels does Russia ship?", "It ships 4,000 barrels on a three-day route.", 1.0),
+        # A headcount unit counts whatever is asked about.
+        ("How many sailors were aboard?", "A 12-member crew was aboard.", 1.0),
+        ("How many years did the war last?", "The 30-year war ended in 1648.", 1.0),
+    ],
+)
+def test_a_how_many_question_is_not_answered_by_a_measure_of_something_else(
+    question: str, text: str, holds: float
+) -> None:
+    counted = counted_words(question)
+    assert type_match(text, type_cues(question), False, question_words(question), counted=counted) == holds
+
+
+def test_counted_words_are_the_words_after_how_many() -> None:
+    assert counted_words("How many barrels of oil per day does Russia ship?") == {"barrels"}
+    assert counted_words("How many Russian tankers were sent?") == {"russian", "tankers"}
+    assert counted_words("How many?") == frozenset() and counted_words("How much oil?") == frozenset()
 
 
 def test_dates_and_numbers_in_their_common_forms() -> None:

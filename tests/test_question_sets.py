@@ -19,6 +19,7 @@ SETS = {
     "own-corpus/questions.json": DATA / "own-corpus" / "corpus",
     "probe-corpus/questions.json": DATA / "probe-corpus" / "corpus",
     "news-followups.json": CORPUS,
+    "news-probe.json": CORPUS,
 }
 
 
@@ -40,6 +41,21 @@ def test_the_held_out_set_shares_no_question_with_the_development_set() -> None:
         return {item["q"].casefold().strip() for key in ("questions", "unanswerable") for item in data[key]}
 
     assert not asked("news-dev.json") & asked("news-test.json")
+
+
+def test_the_outside_probe_set_repeats_no_question_of_the_others() -> None:
+    def asked(name: str) -> set[tuple[str, tuple[str, ...]]]:
+        data = json.loads((DATA / name).read_text(encoding="utf-8"))
+        return {
+            (item["q"].casefold().strip(), tuple(item.get("history", [])))
+            for key in ("questions", "unanswerable")
+            for item in data[key]
+        }
+
+    probe = asked("news-probe.json")
+    assert len(probe) == 54
+    for other in ("news-dev.json", "news-test.json", "news-followups.json"):
+        assert not probe & asked(other), other
 
 
 def test_an_unanswerable_follow_up_keeps_its_history() -> None:
