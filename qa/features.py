@@ -393,12 +393,18 @@ def type_match(
     words: Collection[str],
     category: str = "",
     counted: Collection[str] = (),
+    event: str = "",
 ) -> float:
     """1.0 when ``text`` holds the kind of answer asked for; 0.5 for a weaker 'who' match.
-    ``counted``: what a "how many" question counts (``counted_words``)."""
+    ``counted``: what a "how many" question counts (``counted_words``); ``event``: the start or end
+    whose time is asked (``asked_event``)."""
     text = without_other_events(text, words)
     if counted:
         text = without_other_measures(text, counted)
+    if event and tells_the_other_end(event, text):
+        # "…ordered the closure of a Soviet-era facility near Havana in 2001": the date is the
+        # closure's, no answer to when it was built.
+        cues = [p for p in cues if p is not DATE and p is not CALENDAR_DATE]
     score = 1.0 if any(_fresh_match(p, text, words) for p in cues) else 0.0
     if who:
         score = max(score, name_score(text, words, category))
@@ -439,6 +445,52 @@ def without_other_measures(text: str, counted: Collection[str]) -> str:
         )
 
     return _MEASURE.sub(lambda m: m.group(0) if keep(m.group("unit")) else " ", text)
+
+
+# A time question about a beginning ("When was the facility built?", "…did he arrive?") or an end ("When
+# did he leave Moscow?", "…was the base closed?"). A sentence that tells only of the other end gives
+# that end's date ("…ordered the closure … in 2001", "…arrived … on Thursday"). Unambiguous forms only:
+# "found" (find), "left" (a side), "end" and "open" (an end, an open letter) are left out.
+_STARTS = (
+    "build builds built building construct constructed construction founded founding foundation establish "
+    "established establishment create created creation launch launched born birth arrive arrives arrived "
+    "arrival opened opening elected election appointed appointment introduced inaugurated inauguration "
+    "begin began begun start started"
+)
+_ENDS = (
+    "close closes closed closure closing shut demolish demolished demolition destroyed destruction die died "
+    "death leave leaves departed departure depart ended abolish abolished dissolve dissolved resign resigned "
+    "resignation collapsed withdraw withdrew withdrawal retire retired"
+)
+_START_WORDS = frozenset(_STARTS.split())
+_END_WORDS = frozenset(_ENDS.split())
+# …but once an end is asked about, "left" and "end" in a sentence tell of it, and "found" and "open" of a start.
+_OWN_TOO = {"start": frozenset({"found", "open", "opens"}), "end": frozenset({"left", "leaving", "end", "ends"})}
+
+
+def asked_event(question: str) -> str:
+    """"start" or "end" when a time question asks when something began or ended, else ""."""
+    if not any(cue.search(question) for cue, _, kind in ANSWER_TYPES if kind in ("date", "exact date")):
+        return ""
+    words = [w.casefold() for w in _WORD.findall(question)]
+    starts = any(w in _START_WORDS for w in words)
+    ends = any(w in _END_WORDS for w in words)
+    return "start" if starts and not ends else "end" if ends and not starts else ""
+
+
+def tells_the_other_end(event: str, text: str) -> bool:
+    """``text`` tells of the other end of what the question asks about (a closure for "built") and of
+    none of its own."""
+    words = [w.casefold() for w in _WORD.findall(text)]
+    own, other = (_START_WORDS, _END_WORDS) if event == "start" else (_END_WORDS, _START_WORDS)
+    if any(w in _OWN_TOO[event] or matches(w, own, _event_stems(own)) for w in words):
+        return False
+    return any(matches(w, other, _event_stems(other)) for w in words)
+
+
+@functools.cache
+def _event_stems(words: frozenset[str]) -> frozenset[str]:
+    return word_stems(words)
 
 
 # "…the largest since 2018, when a blaze in the same foothills burned 30,000 hectares": what follows

@@ -358,6 +358,7 @@ def score_sentences(
     words = ft.question_words(query.text)
     category = ft.asked_category(query.text)
     counted = ft.counted_words(query.text)
+    event = ft.asked_event(query.text)
     negated = ft.asks_negated(query.text)
     speaker = ft.asked_speaker(query.text)
     forms = ft.form_cues(query.text)
@@ -384,7 +385,7 @@ def score_sentences(
         cov = coverage(weights, text if header is None or text.startswith(header) else f"{header}\n{text}")
         # A pair across a chunk boundary stands in both passages: the better one counts.
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
-        kind = ft.type_match(text, cues, who, words, category, counted)
+        kind = ft.type_match(text, cues, who, words, category, counted, event)
         # The asked-about speaker speaks in it, or it stands in a quotation of theirs that their
         # paragraph opened earlier.
         speaking = bool(speaker) and (

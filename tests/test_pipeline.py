@@ -15,6 +15,7 @@ from qa.engine import check_quotes
 from qa.errors import QuoteIntegrityError
 from qa.features import (
     PRONOUN_SPEAKER,
+    asked_event,
     asked_kind,
     asked_place,
     asked_slot,
@@ -326,6 +327,32 @@ def test_a_how_many_question_is_not_answered_by_a_measure_of_something_else(
 ) -> None:
     counted = counted_words(question)
     assert type_match(text, type_cues(question), False, question_words(question), counted=counted) == holds
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "holds"),
+    [
+        # The other end's date: the arrival does not say when he left, a closure not when it was built.
+        ("On what day did Diaz-Canel leave Moscow?", "Diaz-Canel arrived in Moscow on Thursday.", 0.0),
+        ("When was the base built?", "Putin ordered the closure of the base in 2001.", 0.0),
+        ("When did Diaz-Canel arrive in Moscow?", "Diaz-Canel arrived in Moscow on Thursday.", 1.0),
+        ("On what day did Diaz-Canel leave Moscow?", "He left Moscow on Friday, after arriving on Thursday.", 1.0),
+        ("When was the base built?", "Built in 1964, the base was closed in 2001.", 1.0),
+        # Neither end asked: any date.
+        ("When did they meet?", "They met on Thursday, after he arrived.", 1.0),
+    ],
+)
+def test_a_time_question_about_a_start_or_an_end_is_not_answered_by_the_other_ends_date(
+    question: str, text: str, holds: float
+) -> None:
+    event = asked_event(question)
+    assert type_match(text, type_cues(question), False, question_words(question), event=event) == holds
+
+
+def test_asked_event_reads_which_end_a_time_question_asks_about() -> None:
+    assert asked_event("When was the facility built?") == "start"
+    assert asked_event("In what year did he order it closed?") == "end"
+    assert asked_event("How many were built?") == "" and asked_event("When did they meet?") == ""
 
 
 def test_counted_words_are_the_words_after_how_many() -> None:
