@@ -16,7 +16,13 @@ from .api import (
 )
 from .confidence import ConfidenceModel
 from .engine import CorpusQA, Evidence, check_quotes
-from .errors import InvalidHistoryError, InvalidQuestionError, QAError, QuoteIntegrityError
+from .errors import (
+    InvalidHistoryError,
+    InvalidQuestionError,
+    InvalidSettingsError,
+    QAError,
+    QuoteIntegrityError,
+)
 from .protocols import CorpusReader, Embedder, Snapshot
 from .records import Answer, Passage, Quote
 from .render import NOT_IN_ARTICLES
@@ -33,6 +39,7 @@ __all__ = [
     "Evidence",
     "InvalidHistoryError",
     "InvalidQuestionError",
+    "InvalidSettingsError",
     "Passage",
     "QAError",
     "Quote",

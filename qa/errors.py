@@ -11,6 +11,10 @@ class InvalidQuestionError(QAError, ValueError):
     """The question is empty, too long or not text."""
 
 
+class InvalidSettingsError(QAError, ValueError):
+    """An :class:`~qa.AnswerSettings` field has a value the engine cannot use."""
+
+
 class InvalidHistoryError(QAError, TypeError):
     """``history`` is not a list of chat turns."""
 

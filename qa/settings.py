@@ -13,6 +13,8 @@ import itertools
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .errors import InvalidSettingsError
+
 
 @dataclass(frozen=True)
 class AnswerSettings:
@@ -101,7 +103,7 @@ class AnswerSettings:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ValueError(f"AnswerSettings.{f.name} must be a number >= 0, not {value!r}.")
+                raise InvalidSettingsError(f"AnswerSettings.{f.name} must be a number >= 0, not {value!r}.")
         probabilities = (
             "abstain_below",
             "strong_from",
@@ -113,9 +115,12 @@ class AnswerSettings:
         )
         for name in probabilities:
             if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"AnswerSettings.{name} is a probability in [0, 1], not {getattr(self, name)!r}.")
-        if self.candidates < 1 or self.passages < 1 or self.max_quotes < 1 or self.follow_up_turns < 1:
-            raise ValueError("AnswerSettings.candidates, passages, max_quotes and follow_up_turns must be at least 1.")
+                raise InvalidSettingsError(
+                    f"AnswerSettings.{name} is a probability in [0, 1], not {getattr(self, name)!r}."
+                )
+        for name in ("candidates", "passages", "max_quotes", "follow_up_turns", "max_question_chars"):
+            if getattr(self, name) < 1:
+                raise InvalidSettingsError(f"AnswerSettings.{name} must be at least 1, not {getattr(self, name)!r}.")
 
 
 def markdown_table() -> str:

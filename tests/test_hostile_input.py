@@ -85,8 +85,9 @@ def test_uploads_with_path_like_names_stay_in_the_upload_folder(default_engine, 
     uploads = tmp_path / "uploads"
     app = ChatApp(default_engine, default_engine.reader.index, upload_dir=uploads)
     source = tmp_path / "source.txt"
-    source.write_text("Canal news\n\nThe canal reopened on Monday after repairs.\n", encoding="utf-8")
-    for name in ("../../x.txt", "..\\..\\y.txt", "/etc/z.txt", "a/../../w.md", "..", ".bashrc.txt"):
+    for i, name in enumerate(("../../x.txt", "..\\..\\y.txt", "/etc/z.txt", "a/../../w.md", "..", ".bashrc.txt")):
+        # Each its own text: the same text again is not stored twice, under any name.
+        source.write_text(f"Canal news {i}\n\nThe canal reopened on Monday after repairs.\n", encoding="utf-8")
         target = app._accept(source, original_name=name)
         assert target.parent == uploads and target.resolve().is_relative_to(uploads.resolve())
     assert {p.name for p in uploads.iterdir()} == {
@@ -232,3 +233,29 @@ def test_an_upload_renamed_to_be_safe_says_so(tmp_path: Path) -> None:
     assert any(line.startswith("↪ .hidden.txt was stored as **hidden.txt**") and "dot" in line for line in lines)
     assert any(line.startswith("↪ a\\*b.txt was stored as **a_b.txt**") for line in lines)
     assert not any("plain.txt" in line for line in lines[1:])
+
+
+def test_the_same_text_uploaded_under_another_name_is_not_stored_twice(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from ui.uploads import add_uploads
+
+    uploads = tmp_path / "uploads"
+    synced: list[int] = []
+
+    def sync() -> SimpleNamespace:
+        synced.append(1)
+        return SimpleNamespace(summary=lambda: "1 added", problems=[])
+
+    def upload(name: str, text: str) -> str:
+        source = tmp_path / f"cached-{name}"
+        source.write_text(text, encoding="utf-8")
+        return add_uploads([SimpleNamespace(name=str(source), orig_name=name)], uploads, sync)
+
+    text = "Canal news\n\nThe canal reopened on Monday after repairs.\n"
+    assert upload("a.txt", text).startswith("✓ 1 file added")
+    again = upload("b.txt", text)
+    assert again == "= b.txt: already in the corpus with the same text as a.txt.", again
+    # Other text under another name is an article of its own.
+    assert upload("c.txt", text.replace("Monday", "Tuesday")).startswith("✓ 1 file added")
+    assert sorted(p.name for p in uploads.iterdir()) == ["a.txt", "c.txt"] and synced == [1, 1]

@@ -110,6 +110,22 @@ def test_the_file_size_limit_is_raised_from_the_environment(
         StoreSettings(store_dir=tmp_path, max_file_bytes=0).resolved()
 
 
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"chunk_tokens": 0}, "StoreSettings.chunk_tokens must be a whole number of at least 1"),
+        ({"text_cache_chars": 2.5}, "StoreSettings.text_cache_chars must be a whole number"),
+        ({"staleness_s": -1}, "StoreSettings.staleness_s must be a number of seconds above 0"),
+        ({"lease_ttl_s": 0}, "StoreSettings.lease_ttl_s must be a number of seconds above 0"),
+        ({"chunk_vectors": "max"}, "StoreSettings.chunk_vectors must be 'mean' or 'encode'"),
+    ],
+)
+def test_store_settings_refuse_nonsense_when_built(tmp_path: Path, bad: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidSettingError, match=message):
+        StoreSettings(store_dir=tmp_path, **bad)  # type: ignore[arg-type]
+    assert not any(tmp_path.iterdir()), "nothing is created for a refused setting"
+
+
 def test_folder_load_reports_bad_files_and_keeps_good_ones(tmp_path: Path) -> None:
     (tmp_path / "good.txt").write_text("Good news\n\nThe harvest was large.", encoding="utf-8")
     (tmp_path / "bad.txt").write_bytes(b"\x00\x01")

@@ -9,7 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import AnswerSettings, ConfidenceModel, CorpusQA, InvalidHistoryError, InvalidQuestionError
+from qa import (
+    AnswerSettings,
+    ConfidenceModel,
+    CorpusQA,
+    InvalidHistoryError,
+    InvalidQuestionError,
+    InvalidSettingsError,
+    QAError,
+)
 from qa import pipeline as pl
 from qa.engine import check_quotes
 from qa.errors import QuoteIntegrityError
@@ -643,10 +651,15 @@ def test_an_empty_corpus_abstains() -> None:
     )
 
 
-@pytest.mark.parametrize("bad", [{"abstain_below": 1.5}, {"candidates": 0}, {"rrf_k": -1}, {"strong_from": True}])
-def test_settings_refuse_nonsense(bad: dict[str, object]) -> None:
-    with pytest.raises(ValueError, match="AnswerSettings"):
+@pytest.mark.parametrize(
+    "bad", [{"abstain_below": 1.5}, {"candidates": 0}, {"passages": 0}, {"rrf_k": -1}, {"strong_from": True}]
+)
+def test_settings_refuse_nonsense_naming_the_field(bad: dict[str, object]) -> None:
+    # A QAError, which the CLI and the chat show as it is; still a ValueError for callers that catch that.
+    (name,) = bad
+    with pytest.raises(InvalidSettingsError, match=rf"AnswerSettings\.{name} ") as caught:
         replace(S, **bad)  # type: ignore[arg-type]
+    assert isinstance(caught.value, QAError) and isinstance(caught.value, ValueError)
 
 
 def test_retrieve_returns_k_passages_and_checks_k(fake_reader: FakeReader) -> None:

@@ -2,8 +2,8 @@
 
 An upload is copied to a hidden staging file in the upload folder, checked (type, size, readable
 text), then linked under its name; when that name is taken, it is stored as ``name-2.txt``,
-``name-3.txt``, … and the status message says so. An upload identical to the article already
-stored under its name is not stored twice. Gradio's cached copy of each upload is deleted once
+``name-3.txt``, … and the status message says so. An upload identical to an article already
+stored, under any name, is not stored twice. Gradio's cached copy of each upload is deleted once
 it has been handled.
 """
 
@@ -77,13 +77,29 @@ def _candidates(name: str) -> Iterable[str]:
         yield f"{stem}-{n}{suffix}"
 
 
+def _same_text_as(staging: Path, folder: Path) -> Path | None:
+    """An article in ``folder`` with the very bytes of ``staging``, under whatever name."""
+    size = staging.stat().st_size
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") or Path(entry.name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            with contextlib.suppress(OSError):
+                same_size = entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_size == size
+                if same_size and filecmp.cmp(staging, entry.path, shallow=False):
+                    return Path(entry.path)
+    return None
+
+
 def _store_without_overwriting(staging: Path, folder: Path, name: str) -> Stored:
-    """Link ``staging`` under the first free name; ``os.link`` fails rather than replace a file."""
+    """Link ``staging`` under the first free name; ``os.link`` fails rather than replace a file.
+    The same text already stored, under any name, is not stored again."""
+    same = _same_text_as(staging, folder)
+    if same is not None:
+        staging.unlink(missing_ok=True)
+        return Stored(same, name, duplicate=True)
     for candidate in _candidates(name):
         target = folder / candidate
-        if target.is_file() and filecmp.cmp(staging, target, shallow=False):
-            staging.unlink(missing_ok=True)
-            return Stored(target, name, duplicate=True)
         try:
             os.link(staging, target)  # atomic and never overwrites; a half-copied file is never seen
         except FileExistsError:

@@ -23,7 +23,7 @@ from .chroma_store import (
 from .chunking import CHUNKER_VERSION, DEFAULT_CHUNK_TOKENS
 from .embedding import Embedder
 from .env import ENV_CHROMA_URL, ENV_INDEX_DIR, ENV_STORE_DIR, env_path
-from .errors import StoreDamagedError, StoreReadOnlyError, StoreUnavailableError
+from .errors import InvalidSettingError, StoreDamagedError, StoreReadOnlyError, StoreUnavailableError
 from .loading import check_corpus_folder, resolve_max_file_bytes, resolve_max_files
 from .snapshot import DEFAULT_TEXT_CACHE_CHARS
 
@@ -85,6 +85,21 @@ class StoreSettings:
     index_dir: Path | None = None
     # Most characters of article text a process keeps cached; texts are fetched from the store.
     text_cache_chars: int = DEFAULT_TEXT_CACHE_CHARS
+
+    def __post_init__(self) -> None:
+        # Checked when built, so a bad value is refused before anything is opened or stored.
+        for name in ("chunk_tokens", "text_cache_chars"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidSettingError(f"StoreSettings.{name} must be a whole number of at least 1, not {value!r}.")
+        for name in ("staleness_s", "lease_ttl_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise InvalidSettingError(f"StoreSettings.{name} must be a number of seconds above 0, not {value!r}.")
+        if self.chunk_vectors not in ("mean", "encode"):
+            raise InvalidSettingError(
+                f"StoreSettings.chunk_vectors must be 'mean' or 'encode', not {self.chunk_vectors!r}."
+            )
 
     def index_root(self, collection: str) -> Path:
         """This corpus's per-revision index folder."""
