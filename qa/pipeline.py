@@ -158,7 +158,11 @@ def previous_questions(history: object, limit: int = 2000) -> list[str]:
                 raise InvalidHistoryError(f"history[{i}] has role {role!r}: use 'user' or 'assistant'.")
             if role != "user":
                 continue
-            content = _content_text(turn.get("content"), i)
+            if "content" not in turn:
+                raise InvalidHistoryError(
+                    f'history[{i}] has no "content": give each message its text, {{"role": "user", "content": "..."}}.'
+                )
+            content = _content_text(turn["content"], i)
         elif isinstance(turn, list | tuple) and len(turn) == 2:
             if turn[0] is None:
                 continue

@@ -15,6 +15,7 @@ from qa import QAError
 from qa.errors import InvalidQuestionError
 from qa.evaluation import load_questions
 from tests.conftest import REPO, SEED_DEV, SQUAD
+from tests.helpers import free_port
 from ui.cli import build_parser, main
 
 QUESTION = "Who is Cuba's foreign minister?"
@@ -30,7 +31,8 @@ def fails(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     assert status == 2, err
     assert "Traceback" not in err
     assert err.strip(), "no message"
-    assert len([line for line in err.splitlines() if "error:" in line]) == 1, err
+    assert len(err.strip().splitlines()) == 1, err  # one line: no usage block before it
+    assert "error:" in err, err
     return err
 
 
@@ -279,3 +281,32 @@ def test_every_shipped_questions_file_still_loads(path: Path) -> None:
     questions = load_questions(path)
     assert len(questions) == len(data["questions"]) + len(data.get("unanswerable", []))
     assert all(q.question.strip() for q in questions)
+
+
+def test_ask_without_a_question_is_refused_before_anything_loads(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import qa
+
+    def no_index(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the store was opened although the question was missing")
+
+    monkeypatch.setattr(qa, "open_index", no_index)
+    err = fails(capsys, ["ask", "--store", str(tmp_path / "store")])
+    assert "Give a question" in err and not (tmp_path / "store").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("CORPUS_QA_UPLOAD_CACHE_S", "abc", "CORPUS_QA_UPLOAD_CACHE_S='abc' is not a number of seconds"),
+        ("CORPUS_QA_UPLOAD_CACHE_S", "0", "CORPUS_QA_UPLOAD_CACHE_S='0' is not a number of seconds"),
+        ("CORPUS_QA_ALLOWED_HOSTS", "x:notaport", "--allowed-host or CORPUS_QA_ALLOWED_HOSTS: 'x:notaport'"),
+    ],
+)
+def test_a_bad_chat_environment_variable_is_named_before_the_app_loads(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_app: None, name: str, value: str, words: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    err = fails(capsys, ["chat", "--port", str(free_port())])
+    assert words in err, err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -206,9 +207,18 @@ def test_history_shapes_give_the_user_questions_in_order() -> None:
     assert pl.previous_questions(messages) == ["q1", "q2"]
 
 
-@pytest.mark.parametrize("history", ["not a list", [{"role": "robot", "content": "x"}], [42]])
-def test_history_of_the_wrong_shape_names_the_fix(history: object) -> None:
-    with pytest.raises(InvalidHistoryError):
+@pytest.mark.parametrize(
+    ("history", "words"),
+    [
+        ("not a list", "must be a list of turns"),
+        ([{"role": "robot", "content": "x"}], "has role 'robot'"),
+        ([42], "is a int"),
+        ([{"role": "user"}], 'has no "content"'),
+        ([{"role": "user", "content": None}], "content of type NoneType"),
+    ],
+)
+def test_history_of_the_wrong_shape_names_the_fix(history: object, words: str) -> None:
+    with pytest.raises(InvalidHistoryError, match=re.escape(words)):
         pl.previous_questions(history)
 
 

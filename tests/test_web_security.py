@@ -642,3 +642,25 @@ def test_login_guard_counts_per_client_and_stays_bounded() -> None:
     assert len(guard._by_client) <= 3 and len(guard._by_user) <= 3  # bounded memory
     now[0] += 61
     assert guard.attempt("reader", "pw", "10.0.0.1")[0] is True  # the lockout ends
+
+
+def test_stopping_the_chat_with_sigterm_deletes_uploads_never_added(tmp_path: Path) -> None:
+    # `kill`, systemd and docker stop a server with SIGTERM; Ctrl-C (SIGINT) always cleaned up.
+    cache = tmp_path / "gradio-cache"
+    boundary = "corpusqaboundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="never-added.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\nCanal news\n\nThe canal reopened.\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+    with running_chat(tmp_path / "chat", env={"GRADIO_TEMP_DIR": str(cache)}) as url:
+        code, _ = status_of(
+            url + "gradio_api/upload",
+            method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+            data=body,
+        )
+        assert code == 200
+        assert list(cache.rglob("never-added.txt")), "the upload should wait in the cache until it is added"
+    # running_chat stops the chat with SIGTERM (Popen.terminate) and waits for it to exit.
+    assert not list(cache.rglob("never-added.txt"))

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 from qa import AnswerSettings, ConfidenceModel, CorpusQA, QAError, open_corpus
 from qa.render import support_line
@@ -87,10 +88,12 @@ def path(text: str) -> Path:
     return Path(text)
 
 
-def _store_args(parser: argparse.ArgumentParser, *, corpus: bool = True) -> None:
+def _store_args(
+    parser: argparse.ArgumentParser, *, corpus: bool = True, corpus_default: str = "the shipped corpus"
+) -> None:
     if corpus:
         parser.add_argument(
-            "--corpus", type=path, help="folder of .txt/.md/.html articles (default: the shipped corpus)"
+            "--corpus", type=path, help=f"folder of .txt/.md/.html articles (default: {corpus_default})"
         )
     parser.add_argument("--store", type=path, help=f"embedded Chroma folder (env {ENV_STORE_DIR})")
     parser.add_argument(
@@ -139,11 +142,18 @@ def _answer_settings(args: argparse.Namespace, **overrides: int) -> AnswerSettin
     return replace(settings, **overrides) if overrides else settings
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line on stderr, pointing at ``--help`` (argparse prints the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="corpus-qa", description="Answers about a folder of articles, made of verbatim, cited quotes."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     ask = sub.add_parser("ask", help="answer a question (or, with --json, one question per stdin line)")
     ask.add_argument("question", nargs="?", help=f'e.g. "{EXAMPLE}"; omit with --json to read stdin')
@@ -209,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a confidence model JSON (qa/models/confidence-hand.json: the old rule)",
     )
     _abstain_arg(ev)
-    _store_args(ev)
+    _store_args(ev, corpus_default="the corpus/ folder beside the questions file, else the shipped corpus")
     ev.set_defaults(run=run_eval)
     return parser
 
@@ -326,6 +336,8 @@ def _report_skipped(problems: Sequence[object]) -> None:
 
 
 def run_ask(args: argparse.Namespace) -> int:
+    if args.question is None and not args.json:  # before the model loads or a store is made
+        raise QAError(f'Give a question, e.g. corpus-qa ask "{EXAMPLE}", or use --json with stdin.')
     overrides = {"passages": args.k} if args.k > AnswerSettings().passages else {}
     settings = _answer_settings(args, **overrides)
     index = None
@@ -342,8 +354,6 @@ def run_ask(args: argparse.Namespace) -> int:
         _report_skipped(index.last_report.problems)
         engine = engine_over(index, settings)
     if args.question is None:
-        if not args.json:
-            raise QAError(f'Give a question, e.g. corpus-qa ask "{EXAMPLE}", or use --json with stdin.')
         return _answer_lines(engine, index)
     result = engine.answer(args.question)
     if args.json:

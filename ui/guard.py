@@ -69,7 +69,9 @@ class HostPolicy:
         for entry in entries:
             parsed = split_host(entry)
             if parsed is None or parsed[0] in _WILDCARD:
-                raise UIError(f"Not a host name for --allowed-host: {entry!r} (e.g. chat.example.org:7860).")
+                raise UIError(
+                    f"Not a host name for --allowed-host or {ENV_ALLOWED_HOSTS}: {entry!r} (e.g. chat.example.org:7860)."
+                )
             self.entries.add(parsed)
 
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -28,11 +29,14 @@ IN_USE = "port {port} is in use: stop the other server or pass --port N"
 
 def cache_policy() -> tuple[int, int]:
     """``Blocks.delete_cache``: (sweep every N s, delete files older than M s); default hourly, 1 h old."""
+    raw = os.environ.get(ENV_CACHE_AGE, "3600")
     try:
-        age = max(1, int(float(os.environ.get(ENV_CACHE_AGE, "3600"))))
+        age = float(raw)
     except ValueError:
-        age = 3600
-    return max(1, min(age, 600)), age
+        age = float("nan")
+    if not age >= 1 or age == float("inf"):
+        raise UIError(f"{ENV_CACHE_AGE}={raw!r} is not a number of seconds (1 or more): fix or unset it")
+    return max(1, min(int(age), 600)), int(age)
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -132,6 +136,7 @@ def serve(
     try:  # a bad host name, login setting or busy port fails in one line, before the model loads
         HostPolicy.for_server(host, port, [*allowed_hosts, *hosts_from_env()])
         auth_from_env()
+        cache_policy()
         problem = port_problem(host, port)
         if problem is not None:
             raise UIError(problem)
@@ -150,12 +155,19 @@ def serve(
         )
     )
     print(f"corpus-qa chat on http://{host}:{port} ({len(app.snapshot.documents)} articles)")
+    # `kill`, systemd and docker stop with SIGTERM, which would end the process at once; read as
+    # Ctrl-C, it closes the server the same way, deleting uploads never added.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         launch(app, host=host, port=port, block=True, allowed_hosts=allowed_hosts)
     except OSError as exc:
         if "empty port" in str(exc):  # Gradio's words: the port was taken between the check and the start
             _fail(IN_USE.format(port=port))
         _fail(f"the chat could not start on {host}:{port} ({exc})")
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _fail(message: str) -> NoReturn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -221,13 +222,23 @@ def quantize_onnx(source: Path, target: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     partial = target.with_suffix(f".{os.getpid()}.partial")
-    quantize_dynamic(
-        str(source),
-        str(partial),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
+    # onnxruntime logs its advice through the root logger, which installs a stderr handler there for
+    # good: every library's debug lines (bm25s's) would then be printed. Quiet, and left as found.
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    logging.disable(logging.WARNING)
+    try:
+        quantize_dynamic(
+            str(source),
+            str(partial),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    finally:
+        logging.disable(logging.NOTSET)
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
     os.replace(partial, target)
     return target
 

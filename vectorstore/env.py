@@ -1,4 +1,4 @@
-"""Every environment variable corpus-qa reads, named once (README "Settings" lists them)."""
+"""Every environment variable corpus-qa reads, named once (README "Configuration" lists them)."""
 
 from __future__ import annotations
 
