@@ -393,7 +393,7 @@ def type_match(
     words: Collection[str],
     category: str = "",
     counted: Collection[str] = (),
-    event: str = "",
+    event: tuple[int, int] | None = None,
 ) -> float:
     """1.0 when ``text`` holds the kind of answer asked for; 0.5 for a weaker 'who' match.
     ``counted``: what a "how many" question counts (``counted_words``); ``event``: the start or end
@@ -401,7 +401,7 @@ def type_match(
     text = without_other_events(text, words)
     if counted:
         text = without_other_measures(text, counted)
-    if event and tells_the_other_end(event, text):
+    if event is not None and tells_the_other_end(event, text):
         # "…ordered the closure of a Soviet-era facility near Havana in 2001": the date is the
         # closure's, no answer to when it was built.
         cues = [p for p in cues if p is not DATE and p is not CALENDAR_DATE]
@@ -448,42 +448,50 @@ def without_other_measures(text: str, counted: Collection[str]) -> str:
 
 
 # A time question about a beginning ("When was the facility built?", "…did he arrive?") or an end ("When
-# did he leave Moscow?", "…was the base closed?"). A sentence that tells only of the other end gives
-# that end's date ("…ordered the closure … in 2001", "…arrived … on Thursday"). Unambiguous forms only:
-# "found" (find), "left" (a side), "end" and "open" (an end, an open letter) are left out.
-_STARTS = (
-    "build builds built building construct constructed construction founded founding foundation establish "
-    "established establishment create created creation launch launched born birth arrive arrives arrived "
-    "arrival opened opening elected election appointed appointment introduced inaugurated inauguration "
-    "begin began begun start started"
+# did he leave Moscow?", "…was the base closed?"). A sentence that tells only of the opposite end of the
+# same kind of event gives that end's date ("…ordered the closure … in 2001", "…arrived … on
+# Thursday"). Each kind pairs its own ends: "three people died" says nothing against "When did the
+# fire start?". Unambiguous forms only: "found" (find), "left" (a side), "end" and "open" (an end, an
+# open letter) count only as the asked end.
+_EVENT_KINDS: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(starts.split()), frozenset(ends.split()))
+    for starts, ends in (
+        (
+            "build builds built building construct constructed construction founded founding foundation "
+            "establish established establishment create created creation opened opening launch launched "
+            "introduced inaugurated inauguration",
+            "close closes closed closure closing shut demolish demolished demolition abolish abolished "
+            "dissolve dissolved",
+        ),
+        ("born birth", "die died death"),
+        ("arrive arrives arrived arrival", "leave leaves departed departure depart"),
+        ("elected election appointed appointment", "resign resigned resignation retire retired"),
+        ("begin began begun start started", "ended"),
+    )
 )
-_ENDS = (
-    "close closes closed closure closing shut demolish demolished demolition destroyed destruction die died "
-    "death leave leaves departed departure depart ended abolish abolished dissolve dissolved resign resigned "
-    "resignation collapsed withdraw withdrew withdrawal retire retired"
-)
-_START_WORDS = frozenset(_STARTS.split())
-_END_WORDS = frozenset(_ENDS.split())
-# …but once an end is asked about, "left" and "end" in a sentence tell of it, and "found" and "open" of a start.
-_OWN_TOO = {"start": frozenset({"found", "open", "opens"}), "end": frozenset({"left", "leaving", "end", "ends"})}
+_OWN_TOO = (frozenset({"found", "open", "opens"}), frozenset({"left", "leaving", "end", "ends"}))
 
 
-def asked_event(question: str) -> str:
-    """"start" or "end" when a time question asks when something began or ended, else ""."""
+def asked_event(question: str) -> tuple[int, int] | None:
+    """Which kind of event a time question asks the start (0) or the end (1) of, as (kind, end); None
+    when it asks no time, or of no such event."""
     if not any(cue.search(question) for cue, _, kind in ANSWER_TYPES if kind in ("date", "exact date")):
-        return ""
-    words = [w.casefold() for w in _WORD.findall(question)]
-    starts = any(w in _START_WORDS for w in words)
-    ends = any(w in _END_WORDS for w in words)
-    return "start" if starts and not ends else "end" if ends and not starts else ""
+        return None
+    words = {w.casefold() for w in _WORD.findall(question)}
+    for kind, (starts, ends) in enumerate(_EVENT_KINDS):
+        asks_start, asks_end = bool(words & starts), bool(words & ends)
+        if asks_start != asks_end:
+            return kind, int(asks_end)
+    return None
 
 
-def tells_the_other_end(event: str, text: str) -> bool:
-    """``text`` tells of the other end of what the question asks about (a closure for "built") and of
-    none of its own."""
+def tells_the_other_end(event: tuple[int, int], text: str) -> bool:
+    """``text`` tells of the other end of the asked kind of event (a closure for "built") and of none
+    of the asked end."""
+    kind, end = event
+    own, other = _EVENT_KINDS[kind][end], _EVENT_KINDS[kind][1 - end]
     words = [w.casefold() for w in _WORD.findall(text)]
-    own, other = (_START_WORDS, _END_WORDS) if event == "start" else (_END_WORDS, _START_WORDS)
-    if any(w in _OWN_TOO[event] or matches(w, own, _event_stems(own)) for w in words):
+    if any(w in _OWN_TOO[end] or matches(w, own, _event_stems(own)) for w in words):
         return False
     return any(matches(w, other, _event_stems(other)) for w in words)
 
