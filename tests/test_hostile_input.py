@@ -7,7 +7,9 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -207,18 +209,22 @@ def test_qa_errors_share_a_base(default_engine) -> None:  # type: ignore[no-unty
         default_engine.answer("")
 
 
-def test_an_upload_renamed_to_be_safe_says_so(tmp_path: Path) -> None:
-    from types import SimpleNamespace
-
-    from ui.uploads import add_uploads
-
-    uploads = tmp_path / "uploads"
+def counting_sync(summary: str) -> tuple[list[int], Callable[[], SimpleNamespace]]:
+    """A stand-in for the index's sync: records each call, reports ``summary``."""
     synced: list[int] = []
 
     def sync() -> SimpleNamespace:
         synced.append(1)
-        return SimpleNamespace(summary=lambda: "2 added", problems=[])
+        return SimpleNamespace(summary=lambda: summary, problems=[])
 
+    return synced, sync
+
+
+def test_an_upload_renamed_to_be_safe_says_so(tmp_path: Path) -> None:
+    from ui.uploads import add_uploads
+
+    uploads = tmp_path / "uploads"
+    synced, sync = counting_sync("2 added")
     files = []
     for i, name in enumerate((".hidden.txt", "a*b.txt", "plain.txt")):
         source = tmp_path / f"cached-{i}.txt"
@@ -236,16 +242,10 @@ def test_an_upload_renamed_to_be_safe_says_so(tmp_path: Path) -> None:
 
 
 def test_the_same_text_uploaded_under_another_name_is_not_stored_twice(tmp_path: Path) -> None:
-    from types import SimpleNamespace
-
     from ui.uploads import add_uploads
 
     uploads = tmp_path / "uploads"
-    synced: list[int] = []
-
-    def sync() -> SimpleNamespace:
-        synced.append(1)
-        return SimpleNamespace(summary=lambda: "1 added", problems=[])
+    synced, sync = counting_sync("1 added")
 
     def upload(name: str, text: str) -> str:
         source = tmp_path / f"cached-{name}"

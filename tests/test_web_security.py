@@ -135,21 +135,9 @@ def test_monitoring_endpoints_are_off(app_url: str) -> None:
 
 
 def test_upload_over_the_limit_is_refused_with_413(app_url: str) -> None:
-    boundary = "cqa-boundary"
-    payload = b"a" * (6 * 1024 * 1024)
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.txt"\r\n'
-            "Content-Type: text/plain\r\n\r\n"
-        ).encode()
-        + payload
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
+    body, content_type = multipart("big.txt", b"a" * (6 * 1024 * 1024))
     code, _ = status_of(
-        app_url + "gradio_api/upload",
-        method="POST",
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-        data=body,
+        app_url + "gradio_api/upload", method="POST", headers={"Content-Type": content_type}, data=body
     )
     assert code == 413
 
@@ -647,19 +635,9 @@ def test_login_guard_counts_per_client_and_stays_bounded() -> None:
 def test_stopping_the_chat_with_sigterm_deletes_uploads_never_added(tmp_path: Path) -> None:
     # `kill`, systemd and docker stop a server with SIGTERM; Ctrl-C (SIGINT) always cleaned up.
     cache = tmp_path / "gradio-cache"
-    boundary = "corpusqaboundary"
-    body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="never-added.txt"\r\n'
-        "Content-Type: text/plain\r\n\r\nCanal news\n\nThe canal reopened.\r\n"
-        f"--{boundary}--\r\n"
-    ).encode()
+    body, content_type = multipart("never-added.txt", b"Canal news\n\nThe canal reopened.\n")
     with running_chat(tmp_path / "chat", env={"GRADIO_TEMP_DIR": str(cache)}) as url:
-        code, _ = status_of(
-            url + "gradio_api/upload",
-            method="POST",
-            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-            data=body,
-        )
+        code, _ = status_of(url + "gradio_api/upload", method="POST", headers={"Content-Type": content_type}, data=body)
         assert code == 200
         assert list(cache.rglob("never-added.txt")), "the upload should wait in the cache until it is added"
     # running_chat stops the chat with SIGTERM (Popen.terminate) and waits for it to exit.
