@@ -198,6 +198,9 @@ _SENTENCE_NEGATION = re.compile(
 )
 _WHO = re.compile(r"^(who|whom|whose)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
+# A title's full stop ends no sentence: "Dr. Lorraine Vasquez" is read as "Dr Lorraine Vasquez" (the
+# stop becomes a space, so offsets stay), as British style writes it.
+_TITLE_STOP = re.compile(r"\b(Dr|Mr|Mrs|Ms|Mx|St|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Rev|Hon)\.(?=\s+[A-Z])")
 # One capitalised word (accents allowed): a weaker sign of a name ("Ladner", "Harthacnut", "Iran").
 _CAPITAL = re.compile(r"\b[A-ZÀ-ÞĀ-Ž][\w’'-]*[^\W\d_]")
 # Capitalised words that are no names, compared as they stand in the text (not as BM25 tokens,
@@ -332,6 +335,7 @@ def name_score(text: str, words: Collection[str], category: str = "") -> float:
     0.25 for a single new capitalised word ("Ladner", "Iran").
     """
     best = 0.0
+    text = _TITLE_STOP.sub(r"\1 ", text)
     # Stem-aware: "Saudi Arabia" is no new name for "Which Saudi Arabian club…?", nor "Russia" for
     # "Russian". The ``category`` asked for names nobody: "Cubana Airlines" is new for "Which airline…?".
     named, stems = _naming_words(frozenset(words), category)

@@ -445,6 +445,17 @@ def test_a_name_sharing_a_stem_with_the_question_is_no_new_name() -> None:
     assert name_score("Callum Pryce joined Al-Nassr in Saudi Arabia.", words) > 0.0
 
 
+def test_a_name_after_a_titles_full_stop_is_a_name() -> None:
+    # "Dr." ends no sentence: the name after it was read as a sentence's capitalised first words.
+    words = question_words("Who runs the hospital as its chief executive?")
+    assert name_score("Hospital chief executive Dr. Lorraine Vasquez told reporters.", words) >= 0.5
+    assert name_score("Hospital chief executive Dr. Lorraine Vasquez told reporters.", words) == name_score(
+        "Hospital chief executive Dr Lorraine Vasquez told reporters.", words
+    )
+    # A real sentence end still is one.
+    assert name_score("It was signed in Washington. Officials agreed.", question_words("Who signed it?")) == 0.25
+
+
 def test_name_score_prefers_a_name_in_apposition() -> None:
     words = {"who", "is", "cuba", "s", "foreign", "minister"}
     assert name_score("Cuba's Foreign Minister Bruno Rodriguez met him.", words) == 1.0

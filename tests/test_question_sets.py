@@ -20,6 +20,7 @@ SETS = {
     "probe-corpus/questions.json": DATA / "probe-corpus" / "corpus",
     "news-followups.json": CORPUS,
     "news-probe.json": CORPUS,
+    "fresh-corpus/questions.json": DATA / "fresh-corpus" / "corpus",
 }
 
 
