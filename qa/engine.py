@@ -115,7 +115,7 @@ class CorpusQA:
         support = support_level(confidence, s.abstain_below, s.strong_from)
         if support == "none":
             abstained = Answer(
-                question=evidence.query.asked or evidence.query.text,
+                question=evidence.query.question,
                 text=NOT_IN_ARTICLES,
                 quotes=(),
                 abstained=True,
@@ -136,7 +136,7 @@ class CorpusQA:
         # Verbatim by construction; checked so that a bug can never show a false quote.
         check_quotes(quotes, {q.doc_id: snapshot.documents[q.doc_id].text for q in quotes})
         answer = Answer(
-            question=evidence.query.asked or evidence.query.text,
+            question=evidence.query.question,
             text="",
             quotes=quotes,
             abstained=False,

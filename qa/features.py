@@ -6,6 +6,8 @@ import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 
+from vectorstore.sentences import TITLE_ABBREVIATIONS
+
 from .lexical import STOPWORDS, tokenize
 
 _MONTHS = r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
@@ -198,9 +200,11 @@ _SENTENCE_NEGATION = re.compile(
 )
 _WHO = re.compile(r"^(who|whom|whose)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
-# A title's full stop ends no sentence: "Dr. Lorraine Vasquez" is read as "Dr Lorraine Vasquez" (the
-# stop becomes a space, so offsets stay), as British style writes it.
-_TITLE_STOP = re.compile(r"\b(Dr|Mr|Mrs|Ms|Mx|St|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Rev|Hon)\.(?=\s+[A-Z])")
+# A title's full stop ends no sentence (the splitter's own list of titles): "Dr. Lorraine Vasquez" is
+# read as "Dr Lorraine Vasquez" (the stop becomes a space, so offsets stay), as British style writes it.
+_TITLE_STOP = re.compile(
+    rf"\b({'|'.join(sorted(t.capitalize() for t in TITLE_ABBREVIATIONS))})\.(?=\s+[A-Z])"
+)
 # One capitalised word (accents allowed): a weaker sign of a name ("Ladner", "Harthacnut", "Iran").
 _CAPITAL = re.compile(r"\b[A-ZÀ-ÞĀ-Ž][\w’'-]*[^\W\d_]")
 # Capitalised words that are no names, compared as they stand in the text (not as BM25 tokens,

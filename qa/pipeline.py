@@ -42,7 +42,12 @@ class Query:
     # A follow-up's topic: the earlier question(s) it reads in the light of ("" for a first question).
     topic: str = ""
     asked: str = ""
-    """The question as asked (the answer echoes it); ``text`` when empty."""
+    """The question as asked; ``text`` when empty (see :attr:`question`)."""
+
+    @property
+    def question(self) -> str:
+        """The question as the answer echoes it: as asked, framing and all."""
+        return self.asked or self.text
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from .sentences import quotable_sentences
 # Bumped whenever chunk boundaries change, so stores built earlier are rebuilt.
 CHUNKER_VERSION = "1"
 DEFAULT_CHUNK_TOKENS = 200
+# How a chunk's vector is made: the mean of its sentences' vectors, or the chunk encoded whole.
+CHUNK_VECTOR_MODES = ("mean", "encode")
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 

@@ -20,7 +20,7 @@ from .chroma_store import (
     open_client,
     validate_collection_name,
 )
-from .chunking import CHUNKER_VERSION, DEFAULT_CHUNK_TOKENS
+from .chunking import CHUNK_VECTOR_MODES, CHUNKER_VERSION, DEFAULT_CHUNK_TOKENS
 from .embedding import Embedder
 from .env import ENV_CHROMA_URL, ENV_INDEX_DIR, ENV_STORE_DIR, env_path
 from .errors import InvalidSettingError, StoreDamagedError, StoreReadOnlyError, StoreUnavailableError
@@ -96,7 +96,7 @@ class StoreSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
                 raise InvalidSettingError(f"StoreSettings.{name} must be a number of seconds above 0, not {value!r}.")
-        if self.chunk_vectors not in ("mean", "encode"):
+        if self.chunk_vectors not in CHUNK_VECTOR_MODES:
             raise InvalidSettingError(
                 f"StoreSettings.chunk_vectors must be 'mean' or 'encode', not {self.chunk_vectors!r}."
             )

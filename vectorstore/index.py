@@ -26,7 +26,7 @@ from .chroma_store import (
     file_stat,
     sentence_id,
 )
-from .chunking import DEFAULT_CHUNK_TOKENS, chunk_document
+from .chunking import CHUNK_VECTOR_MODES, DEFAULT_CHUNK_TOKENS, chunk_document
 from .embedding import Embedder
 from .errors import UnreadableFileError
 from .loading import FileProblem, load_document, loader_version, resolve_max_file_bytes, scan_folder
@@ -208,7 +208,7 @@ class CorpusIndex:
         cache: RevisionCache | None = None,
         texts: TextCache | None = None,
     ) -> None:
-        if chunk_vectors not in {"mean", "encode"}:
+        if chunk_vectors not in CHUNK_VECTOR_MODES:
             raise ValueError("chunk_vectors must be 'mean' or 'encode'")
         self.sources = tuple(sources)
         self.store = store

@@ -14,8 +14,8 @@ import re
 
 from .records import Span
 
-# Period-terminated words that rarely end a sentence in news text.
-_ABBREVIATIONS = frozenset(
+# Titles written with a full stop before a name ("Dr. Lorraine Vasquez"): the stop ends no sentence.
+TITLE_ABBREVIATIONS = frozenset(
     [
         "mr",
         "mrs",
@@ -23,8 +23,6 @@ _ABBREVIATIONS = frozenset(
         "dr",
         "prof",
         "st",
-        "sr",
-        "jr",
         "gen",
         "col",
         "lt",
@@ -38,6 +36,13 @@ _ABBREVIATIONS = frozenset(
         "rev",
         "hon",
         "pres",
+    ]
+)
+# Period-terminated words that rarely end a sentence in news text.
+_ABBREVIATIONS = TITLE_ABBREVIATIONS | frozenset(
+    [
+        "sr",
+        "jr",
         "vs",
         "etc",
         "no",
