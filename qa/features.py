@@ -452,7 +452,34 @@ def without_other_measures(text: str, counted: Collection[str]) -> str:
             or matches(unit, counted, stems)
         )
 
-    return _MEASURE.sub(lambda m: m.group(0) if keep(m.group("unit")) else " ", text)
+    text = _MEASURE.sub(lambda m: m.group(0) if keep(m.group("unit")) else " ", text)
+    return without_non_counts(text, counted)
+
+
+def without_non_counts(text: str, counted: Collection[str]) -> str:
+    """``text`` less the numbers that count nothing for a "how many" question."""
+    # A day of the month, a clock time, a sum of money or a percentage counts nothing: "on Tuesday,
+    # March 4, … a $38 million shortfall" says nothing of how many floors (unless money or a share is
+    # what is counted: "How many dollars…?", "How many percent…?").
+    text = CALENDAR_DATE.sub(" ", text)
+    text = _CLOCK_TIME.sub(" ", text)
+    if _MONEY_UNITS.isdisjoint(counted):
+        text = _SUM_OF_MONEY.sub(" ", text)
+    # "How many of the buildings collapsed?" is answered by "80% of the buildings".
+    if _SHARE_UNITS.isdisjoint(counted) and "of" not in counted:
+        text = _PERCENTAGE.sub(" ", text)
+    return text
+
+
+_CLOCK_TIME = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.m\.|[ap]m\b)", re.I)
+_SUM_OF_MONEY = re.compile(
+    r"[$€£¥₽]\s?\d[\d,.]*(?:\s*(?:million|billion|trillion|bn|m|k)\b)?"
+    r"|\b\d[\d,.]*\s*(?:(?:million|billion|trillion)\s+)?(?:dollars?|euros?|pounds?|rubles?|roubles?|pesos?|yuan|yen|francs?|cents?)\b",
+    re.I,
+)
+_MONEY_UNITS = frozenset({"millions", "billions", "thousands", "dollars", "euros", "pounds", "rubles", "roubles", "pesos", "yuan", "yen", "francs", "cents"})
+_PERCENTAGE = re.compile(r"\b\d[\d,.]*\s*(?:%|percent\b|per\s?cent\b)", re.I)
+_SHARE_UNITS = frozenset({"percent", "percentage", "points", "per", "cent"})
 
 
 # A time question about a beginning ("When was the facility built?", "…did he arrive?") or an end ("When

@@ -338,6 +338,17 @@ def test_type_cues_pick_the_kind_of_answer() -> None:
         # A headcount unit counts whatever is asked about.
         ("How many sailors were aboard?", "A 12-member crew was aboard.", 1.0),
         ("How many years did the war last?", "The 30-year war ended in 1648.", 1.0),
+        # A day of the month, a clock time, a sum or a percentage counts nothing ("How many floors…?"
+        # against a hospital's opening date and its shortfall), unless it is what is counted.
+        ("How many floors will the hospital have?", "It will not open on Tuesday, March 4, after a $38 million shortfall.", 0.0),
+        ("How many floors will the hospital have?", "The fire started at 2:15 p.m. and was 12 percent contained.", 0.0),
+        ("How many floors will the hospital have?", "The 220-bed hospital will have six floors.", 1.0),
+        ("How many beds will the hospital have?", "It delayed the opening of the 220-bed facility on March 4.", 1.0),
+        ("How many dollars did the shortfall come to?", "It faces a $38 million shortfall.", 1.0),
+        ("How many millions of dollars did the film gross?", "It grossed $158.8 million worldwide.", 1.0),
+        ("How many percent of the fire was contained?", "It was 12 percent contained.", 1.0),
+        ("How many of the buildings in Beichuan collapsed?", "In Beichuan, 80% of the buildings collapsed.", 1.0),
+        ("How many people live in Havana?", "Havana, a city of 2.1 million people, was dark.", 1.0),
         # The other end's date: the arrival does not say when he left, a closure not when it was built.
         ("On what day did Diaz-Canel leave Moscow?", "Diaz-Canel arrived in Moscow on Thursday.", 0.0),
         ("When was the base built?", "Putin ordered the closure of the base in 2001.", 0.0),

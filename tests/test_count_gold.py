@@ -1,0 +1,53 @@
+"""benchmarks/count_gold.py: finds each "how many" gold sentence and reads it with the rule on and off."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "count_gold.py"
+
+
+@pytest.fixture(scope="module")
+def count_gold() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("count_gold", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["count_gold"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gold_sentences_are_read_with_the_rule_on_and_off(tmp_path: Path, count_gold: ModuleType) -> None:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "Port.txt").write_text(
+        "Port\n\nThe strike cost $158.8 million. It ended on June 15 after 12 weeks.\n\n"
+        "The port has 14 cranes. It lost 8 million dollars.\n",
+        encoding="utf-8",
+    )
+    questions = [
+        {"q": "How many cranes does the port have?", "doc": "Port", "paragraph": 1, "answers": ["14"], "answerable": True},
+        # "8 million" inside "$158.8 million" is not the answer's sentence: the second one is.
+        {"q": "How many weeks did the strike last?", "doc": "Port", "paragraph": 0, "answers": ["12"], "answerable": True},
+        {"q": "How many dollars did it lose?", "doc": "Port", "paragraph": 1, "answers": ["8 million"], "answerable": True},
+        {"q": "How many cranes were lost?", "doc": "Port", "paragraph": 0, "answers": [], "answerable": False},
+    ]
+    path = tmp_path / "questions.json"
+    path.write_text(json.dumps({"questions": questions}), encoding="utf-8")
+    golds = list(count_gold.gold_sentences(path))
+    assert [g.sentence for g in golds] == [
+        "The port has 14 cranes.",
+        "It ended on June 15 after 12 weeks.",
+        "It lost 8 million dollars.",
+    ]
+    assert all(count_gold.holds_a_count(g) for g in golds)
+    # A day of the month counts nothing: with the rule off, "June 15" would count the cranes.
+    date_only = count_gold.GoldSentence("How many cranes does the port have?", "15", "It ended on June 15.")
+    assert not count_gold.holds_a_count(date_only)
+    with count_gold.rule_off():
+        assert count_gold.holds_a_count(date_only)
