@@ -86,6 +86,13 @@ CALENDAR_DATE = re.compile(
     re.I,
 )
 _ASKS_CALENDAR = re.compile(r"\b(exact|precise|specific|calendar|full) dates?\b", re.I)
+# "In what year…?" is not answered by "on Thursday", nor "In which month…?" by "in 2021": by a year
+# or a decade, by a month's name (narrower than DATE, never wider: "next year" dates nothing).
+YEAR = re.compile(r"(?<![\d,.])\b[0-9]{3,4}s?(?![,.]\d)\b|'[0-9]0s\b")
+MONTH = re.compile(rf"\b({_MONTHS})\b", re.I)
+_DATE_CUES = (DATE, CALENDAR_DATE, YEAR, MONTH)
+_ASKS_YEAR = re.compile(r"\b(what|which) years?\b", re.I)
+_ASKS_MONTH = re.compile(r"\b(what|which) months?\b", re.I)
 
 # (question cue, pattern a sentence answering that kind of question holds, the kind in words)
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
@@ -97,6 +104,8 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
     (ASKS_AUTHOR, BYLINE, "byline"),
     (ASKS_DATELINE, BYLINE_PLACE, "dateline"),
     (_ASKS_CALENDAR, CALENDAR_DATE, "exact date"),
+    (_ASKS_YEAR, YEAR, "year"),
+    (_ASKS_MONTH, MONTH, "month"),
     (
         re.compile(
             r"^(when (did|was|were|is|are|will|would|has|have|had|does|do)\b|(in |on |at |during )?(what|which) "
@@ -281,7 +290,8 @@ def type_cues(question: str) -> tuple[re.Pattern[str], ...]:
     """The answer patterns this question asks for (a date for "when", a number for "how many", …)."""
     cues = tuple(pattern for cue, pattern, _ in ANSWER_TYPES if cue.search(question))
     # "What exact date…" is not answered by any date ("on Thursday", "in April"): only by a day of a month.
-    return tuple(p for p in cues if p is not DATE) if CALENDAR_DATE in cues else cues
+    narrower = {CALENDAR_DATE, YEAR, MONTH}.intersection(cues)
+    return tuple(p for p in cues if p is not DATE) if narrower else cues
 
 
 def asks_author(question: str) -> bool:
@@ -409,10 +419,14 @@ def type_match(
     text = without_other_events(text, words)
     if counted:
         text = without_other_measures(text, counted)
+    elif NUMBER in cues and DATE not in cues and TIME_OF_DAY not in cues:
+        # "How long has she been president?", "How big…?": a day of the month or a clock time is no
+        # length, size or amount ("…at 6 a.m. on Tuesday, June 17").
+        text = without_calendar_times(text)
     if event is not None and tells_the_other_end(event, text):
         # "…ordered the closure of a Soviet-era facility near Havana in 2001": the date is the
         # closure's, no answer to when it was built.
-        cues = [p for p in cues if p is not DATE and p is not CALENDAR_DATE]
+        cues = [p for p in cues if p not in _DATE_CUES]
     score = 1.0 if any(_fresh_match(p, text, words) for p in cues) else 0.0
     if who:
         score = max(score, name_score(text, words, category))
@@ -461,14 +475,18 @@ def without_non_counts(text: str, counted: Collection[str]) -> str:
     # A day of the month, a clock time, a sum of money or a percentage counts nothing: "on Tuesday,
     # March 4, … a $38 million shortfall" says nothing of how many floors (unless money or a share is
     # what is counted: "How many dollars…?", "How many percent…?").
-    text = CALENDAR_DATE.sub(" ", text)
-    text = _CLOCK_TIME.sub(" ", text)
+    text = without_calendar_times(text)
     if _MONEY_UNITS.isdisjoint(counted):
         text = _SUM_OF_MONEY.sub(" ", text)
     # "How many of the buildings collapsed?" is answered by "80% of the buildings".
     if _SHARE_UNITS.isdisjoint(counted) and "of" not in counted:
         text = _PERCENTAGE.sub(" ", text)
     return text
+
+
+def without_calendar_times(text: str) -> str:
+    """``text`` less its days of the month and clock times ("March 4", "6 a.m."): no count or size."""
+    return _CLOCK_TIME.sub(" ", CALENDAR_DATE.sub(" ", text))
 
 
 _CLOCK_TIME = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.m\.|[ap]m\b)", re.I)

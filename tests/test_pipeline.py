@@ -348,6 +348,18 @@ def test_type_cues_pick_the_kind_of_answer() -> None:
         ("How many millions of dollars did the film gross?", "It grossed $158.8 million worldwide.", 1.0),
         ("How many percent of the fire was contained?", "It was 12 percent contained.", 1.0),
         ("How many of the buildings in Beichuan collapsed?", "In Beichuan, 80% of the buildings collapsed.", 1.0),
+        # Nor is a day of the month or a clock time a length or a size.
+        ("How long has Menendez been president?", "Crews return at 6 a.m. on Tuesday, June 17, said Menendez.", 0.0),
+        ("How long has Menendez been president?", "Menendez has led the union for 11 years.", 1.0),
+        ("How long is the bridge?", "The 1,200-foot bridge opened on March 4.", 1.0),
+        ("How much did the recount cost?", "The recount cost $40,000.", 1.0),
+        # "In what year…?" asks for a year, "Which month…?" for a month: not any date.
+        ("In what year did he start it?", "He started it on Thursday.", 0.0),
+        ("In what year did he start it?", "Moves initiated in 2016 by his predecessor.", 1.0),
+        ("The tunnel opened in what year?", "The tunnel opened on Monday.", 0.0),
+        ("The tunnel opened in what year?", "The tunnel opened in the 1920s.", 1.0),
+        ("In which month of 2021 was the ceremony held?", "The governor attended the ceremony in 2021.", 0.0),
+        ("In which month of 2021 was the ceremony held?", "The ceremony was held in March 2021.", 1.0),
         ("How many people live in Havana?", "Havana, a city of 2.1 million people, was dark.", 1.0),
         # The other end's date: the arrival does not say when he left, a closure not when it was built.
         ("On what day did Diaz-Canel leave Moscow?", "Diaz-Canel arrived in Moscow on Thursday.", 0.0),

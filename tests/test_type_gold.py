@@ -1,4 +1,4 @@
-"""benchmarks/count_gold.py: finds each "how many" gold sentence and reads it with the rule on and off."""
+"""benchmarks/type_gold.py: finds each number or time question's gold sentence and reads it with each rule on and off."""
 
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "count_gold.py"
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "type_gold.py"
 
 
 @pytest.fixture(scope="module")
-def count_gold() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("count_gold", SCRIPT)
+def type_gold() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("type_gold", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["count_gold"] = module  # dataclasses look their module up there
+    sys.modules["type_gold"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
-def test_gold_sentences_are_read_with_the_rule_on_and_off(tmp_path: Path, count_gold: ModuleType) -> None:
+def test_gold_sentences_are_read_with_the_rule_on_and_off(tmp_path: Path, type_gold: ModuleType) -> None:
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "Port.txt").write_text(
         "Port\n\nThe strike cost $158.8 million. It ended on June 15 after 12 weeks.\n\n"
@@ -39,15 +39,20 @@ def test_gold_sentences_are_read_with_the_rule_on_and_off(tmp_path: Path, count_
     ]
     path = tmp_path / "questions.json"
     path.write_text(json.dumps({"questions": questions}), encoding="utf-8")
-    golds = list(count_gold.gold_sentences(path))
+    golds = list(type_gold.gold_sentences(path))
     assert [g.sentence for g in golds] == [
         "The port has 14 cranes.",
         "It ended on June 15 after 12 weeks.",
         "It lost 8 million dollars.",
     ]
-    assert all(count_gold.holds_a_count(g) for g in golds)
+    assert all(type_gold.holds_the_type(g) for g in golds)
     # A day of the month counts nothing: with the rule off, "June 15" would count the cranes.
-    date_only = count_gold.GoldSentence("How many cranes does the port have?", "15", "It ended on June 15.")
-    assert not count_gold.holds_a_count(date_only)
-    with count_gold.rule_off():
-        assert count_gold.holds_a_count(date_only)
+    date_only = type_gold.GoldSentence("How many cranes does the port have?", "15", "It ended on June 15.")
+    assert not type_gold.holds_the_type(date_only)
+    with type_gold.counts_off():
+        assert type_gold.holds_the_type(date_only)
+    # "In what year…?" asks for a year: a weekday is none, unless the year rule is off.
+    weekday = type_gold.GoldSentence("In what year did the strike end?", "Sunday", "It ended on Sunday.")
+    assert not type_gold.holds_the_type(weekday)
+    with type_gold.year_month_off():
+        assert type_gold.holds_the_type(weekday)

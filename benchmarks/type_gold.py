@@ -1,0 +1,124 @@
+"""Do the answer-type rules take the asked type away from right answers? For every answerable question
+of SQuAD-layout files that asks for a number or a time ("How many…?", "How long…?", "In what year…?",
+"Which month…?"), finds the gold answer's sentence in its paragraph and checks whether that sentence
+holds the asked type (``qa.features.type_match``), with every rule below on, and with each one off:
+
+- *counts*: a day of the month or a clock time is no count, length or size, nor, for "how many", a
+  sum of money or a percentage (``qa.features.without_calendar_times``, ``without_non_counts``);
+- *year/month*: "In what year…?" asks for a year and "Which month…?" for a month, not any date
+  (``qa.features.YEAR``, ``MONTH``).
+
+    python benchmarks/type_gold.py ../shared/train/squad2-train/questions.json ../shared/bench/squad2-dev/questions.json
+
+A file's articles are the ``corpus/<doc>.txt`` files beside it (title line, then paragraphs separated
+by blank lines). A gold sentence: the first sentence of the question's paragraph holding the first gold
+answer as a whole token run (not "8 million" inside "$158.8 million"). No model, no store: seconds.
+See docs/quality.md ("A day of the month, a clock time, a sum of money or a percentage counts nothing"
+and "'In what year…?' asks for a year").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+from qa import features as ft
+from vectorstore.sentences import split_sentences
+
+
+@dataclass(frozen=True)
+class GoldSentence:
+    question: str
+    answer: str
+    sentence: str
+
+
+def asks_number_or_time(question: str) -> bool:
+    return any(p in (ft.NUMBER, ft.DATE, ft.CALENDAR_DATE, ft.YEAR, ft.MONTH) for p in ft.type_cues(question))
+
+
+def gold_sentences(path: Path) -> Iterator[GoldSentence]:
+    """The answerable number and time questions of ``path`` whose gold answer's sentence can be found."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    corpus = path.parent / "corpus"
+    for q in data["questions"] if isinstance(data, dict) else data:
+        question = q.get("q") or q.get("question", "")
+        if not q.get("answerable") or not q.get("answers") or not asks_number_or_time(question):
+            continue
+        article = (corpus / f"{q['doc']}.txt").read_text(encoding="utf-8")
+        paragraphs = [p for p in re.split(r"\n\s*\n", article.split("\n", 1)[-1]) if p.strip()]
+        index = int(q.get("paragraph", -1))
+        if not 0 <= index < len(paragraphs):
+            continue
+        paragraph = paragraphs[index]
+        answer = q["answers"][0]
+        bounded = re.compile(rf"(?<![\w.,$€£]){re.escape(answer)}(?!\w)")
+        for span in split_sentences(paragraph):
+            sentence = paragraph[span.start : span.end]
+            if bounded.search(sentence):
+                yield GoldSentence(question, answer, sentence)
+                break
+
+
+def holds_the_type(gold: GoldSentence) -> bool:
+    q = gold.question
+    kind = ft.type_match(
+        gold.sentence, ft.type_cues(q), False, ft.question_words(q), counted=ft.counted_words(q), event=ft.asked_event(q)
+    )
+    return kind >= 1.0
+
+
+@contextmanager
+def counts_off() -> Iterator[None]:
+    with (
+        mock.patch.object(ft, "without_non_counts", lambda text, counted: text),
+        mock.patch.object(ft, "without_calendar_times", lambda text: text),
+    ):
+        yield
+
+
+def year_month_off() -> AbstractContextManager[object]:
+    return mock.patch.object(ft, "ANSWER_TYPES", tuple(t for t in ft.ANSWER_TYPES if t[1] not in (ft.YEAR, ft.MONTH)))
+
+
+RULES: dict[str, Callable[[], AbstractContextManager[object]]] = {"counts": counts_off, "year/month": year_month_off}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("questions", nargs="+", type=Path, help="SQuAD-layout questions.json files")
+    parser.add_argument("--list", action="store_true", help="also list the questions a rule gives the type to")
+    args = parser.parse_args()
+    # "loses": the gold sentence holds the asked type with the rule off, not with it on; "gains": the
+    # other way (for year/month also a trailing "…in what year?" that no other cue reads).
+    header = f"{'file':<44} {'questions':>9} {'lack the type':>13}"
+    header += "".join(f" {rule + ' loses':>17} {rule + ' gains':>17}" for rule in RULES)
+    print(header)
+    changed: list[tuple[str, str, GoldSentence, bool]] = []
+    for path in args.questions:
+        golds = list(gold_sentences(path))
+        on = [holds_the_type(g) for g in golds]
+        row = f"{str(path)[-44:]:<44} {len(golds):>9} {on.count(False):>13}"
+        for rule, off in RULES.items():
+            with ExitStack() as stack:
+                stack.enter_context(off())
+                without = [holds_the_type(g) for g in golds]
+            loses = sum(b and not a for a, b in zip(on, without, strict=True))
+            gains = sum(a and not b for a, b in zip(on, without, strict=True))
+            row += f" {loses:>17} {gains:>17}"
+            changed += [(rule, path.name, g, now) for g, now, before in zip(golds, on, without, strict=True) if now != before]
+        print(row)
+    for rule, name, g, now in changed:
+        if not now or args.list:
+            verb = "gains" if now else "loses"
+            print(f"  {rule} {verb} the type ({name}): {g.question} | {g.answer!r} | {g.sentence[:110]}")
+
+
+if __name__ == "__main__":
+    main()
