@@ -90,7 +90,8 @@ _ASKS_CALENDAR = re.compile(r"\b(exact|precise|specific|calendar|full) dates?\b"
 # or a decade, by a month's name (narrower than DATE, never wider: "next year" dates nothing).
 YEAR = re.compile(r"(?<![\d,.])\b[0-9]{3,4}s?(?![,.]\d)\b|'[0-9]0s\b")
 MONTH = re.compile(rf"\b({_MONTHS})\b", re.I)
-_DATE_CUES = (DATE, CALENDAR_DATE, YEAR, MONTH)
+_NARROWER_DATES = frozenset({CALENDAR_DATE, YEAR, MONTH})
+DATE_CUES = _NARROWER_DATES | {DATE}  # every pattern that answers a time question
 _ASKS_YEAR = re.compile(r"\b(what|which) years?\b", re.I)
 _ASKS_MONTH = re.compile(r"\b(what|which) months?\b", re.I)
 
@@ -290,8 +291,7 @@ def type_cues(question: str) -> tuple[re.Pattern[str], ...]:
     """The answer patterns this question asks for (a date for "when", a number for "how many", …)."""
     cues = tuple(pattern for cue, pattern, _ in ANSWER_TYPES if cue.search(question))
     # "What exact date…" is not answered by any date ("on Thursday", "in April"): only by a day of a month.
-    narrower = {CALENDAR_DATE, YEAR, MONTH}.intersection(cues)
-    return tuple(p for p in cues if p is not DATE) if narrower else cues
+    return tuple(p for p in cues if p is not DATE) if _NARROWER_DATES.intersection(cues) else cues
 
 
 def asks_author(question: str) -> bool:
@@ -426,7 +426,7 @@ def type_match(
     if event is not None and tells_the_other_end(event, text):
         # "…ordered the closure of a Soviet-era facility near Havana in 2001": the date is the
         # closure's, no answer to when it was built.
-        cues = [p for p in cues if p not in _DATE_CUES]
+        cues = [p for p in cues if p not in DATE_CUES]
     score = 1.0 if any(_fresh_match(p, text, words) for p in cues) else 0.0
     if who:
         score = max(score, name_score(text, words, category))
