@@ -33,7 +33,7 @@ ASKS_AUTHOR = re.compile(
 )
 BYLINE = re.compile(r"^([Bb]y\s+[A-Z]|@\w{2,})")  # a byline or a handle: what "who wrote" cues
 BY_LINE = re.compile(r"^[Bb]y\s+[A-Z]")
-HANDLE_LINE = re.compile(r"^@\w{2,}\s*$", re.M)  # a line that is only a social-media handle
+HANDLE_LINE = re.compile(r"@\w{2,}[ \t]*(?:[\r\n]|$)")  # a line that is only a social-media handle (at match)
 # "Where was John Helmer reporting from?", "Where was the article written?", "Where is the reporter
 # based?": the dateline, a place in the byline ("By John Helmer, Moscow"). Not "Where did Axios report
 # the talks?": without "from", only the piece itself is written or filed, only a writer based (not
@@ -234,6 +234,28 @@ _OPENERS = frozenset((
 ))  # fmt: skip
 _SENTENCE_END = frozenset('.!?:"“')
 _WORD = re.compile(r"\w+")
+# A line ends at "\n", "\r\n" or a lone "\r": articles keep their own line breaks (offsets index the
+# file's text), and a classic-Mac file breaks its lines with "\r" alone.
+_LINE_BREAK = re.compile(r"[\r\n]")
+
+
+def line_start(text: str, offset: int) -> int:
+    """Where the line holding ``offset`` starts (after the last line break before it)."""
+    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+
+
+def line_end(text: str, offset: int) -> int:
+    """Where the line holding ``offset`` ends (its line break, or the end of ``text``)."""
+    found = _LINE_BREAK.search(text, offset)
+    return found.start() if found else len(text)
+
+
+def previous_line_end(text: str, start: int) -> int:
+    """The end of the line before the one starting at ``start`` (before its "\n", "\r\n" or "\r")."""
+    end = start - 1
+    return end - 1 if end > 0 and text[end] == "\n" and text[end - 1] == "\r" else end
+
+
 FOLLOW_UP = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there|then)\b", re.IGNORECASE
 )
@@ -1103,7 +1125,7 @@ def _another_of_its_kind(
     """A capitalised word of its own modifies the mention at ``i`` ("a Swedish club") and no new name
     follows it: another one of its kind than the question's."""
     k = i - 1
-    while k >= 0 and i - k <= 3 and tokens[k][0].casefold() not in _NP_STOP and "\n" not in text[tokens[k][1] : tokens[i][1]]:
+    while k >= 0 and i - k <= 3 and tokens[k][0].casefold() not in _NP_STOP and not _LINE_BREAK.search(text, tokens[k][1], tokens[i][1]):
         token = tokens[k][0]
         if token[:1].isupper() and not matches(token.casefold(), words, stems) and not _opens_sentence(text, tokens[k][1]):
             return not any(_new_name_word(t, words, stems) for t, _ in tokens[i + 1 : i + 4])
@@ -1227,13 +1249,12 @@ def slot_mention(
             return "named"
         kind = "definite" if determiner in _DETERMINERS and determiner not in _INDEFINITE else "indefinite"
         referred = referred if referred == "indefinite" else kind
-        line_start = text.rfind("\n", 0, tokens[i][1]) + 1
-        line_end = (text.find("\n", tokens[i][1]) + 1 or len(text) + 1) - 1
+        line_from, line_to = line_start(text, tokens[i][1]), line_end(text, tokens[i][1])
         before = tokens[max(0, start - 4) : start]
         # "…the James Webb Space Telescope and a ground-based spectrograph": a name before "and" is another thing.
         cut = max((k + 1 for k, (t, _) in enumerate(before) if t.casefold() in ("and", "or")), default=0)
         window = before[cut:] + tokens[start:i] + tokens[i + 1 : i + 4]
-        for token, position in [t for t in window if line_start <= t[1] < line_end]:
+        for token, position in [t for t in window if line_from <= t[1] < line_to]:
             if token in _QUOTE_OPENERS or _new_name_word(token, words, stems, text=text, position=position):
                 return "named"
     return referred or ("other" if other else "")

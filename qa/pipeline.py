@@ -501,24 +501,21 @@ def table_header(text: str, offset: int) -> str | None:
     joined by `` | ``. A lone line with a `` | `` in it ("{xx | x is a string}") is prose.
     """
 
-    def bounds(at: int) -> tuple[int, int]:
-        begin = text.rfind("\n", 0, at) + 1
-        end = text.find("\n", at)
-        return begin, len(text) if end < 0 else end
-
-    begin, end = bounds(offset)
+    begin, end = ft.line_start(text, offset), ft.line_end(text, offset)
     if " | " not in text[begin:end]:
         return None
     first = begin
     while first > 0:
-        above, _ = bounds(first - 1)
-        if " | " not in text[above : first - 1]:
+        above_end = ft.previous_line_end(text, first)
+        above = ft.line_start(text, above_end)
+        if " | " not in text[above:above_end]:
             break
         first = above
-    below = end + 1 < len(text) and " | " in text[slice(*bounds(end + 1))]
+    after = end + 2 if text.startswith("\r\n", end) else end + 1
+    below = after < len(text) and " | " in text[after : ft.line_end(text, after)]
     if first == begin and not below:
         return None
-    return text[first : bounds(first)[1]].strip()
+    return text[first : ft.line_end(text, first)].strip()
 
 
 _CLAUSE_END = re.compile(r"(?<=[;,–—:])\s+")
@@ -601,16 +598,16 @@ def overlaps(a: Candidate | Quote, b: Candidate | Quote) -> bool:
 
 def line_before(text: str, offset: int) -> str:
     """The text of ``offset``'s line before it (its paragraph so far, in a one-line-per-paragraph article)."""
-    return text[text.rfind("\n", 0, offset) + 1 : offset]
+    return text[ft.line_start(text, offset) : offset]
 
 
 def paragraph_before(text: str, offset: int) -> str:
     """The last non-blank line before ``offset``'s line, without its trailing space ("" if none). Read
     back from the line, not from a copy of the article before it: this runs once per candidate."""
-    end = text.rfind("\n", 0, offset) + 1
+    end = ft.line_start(text, offset)
     while end > 0 and text[end - 1].isspace():
         end -= 1
-    return text[text.rfind("\n", 0, end) + 1 : end]
+    return text[ft.line_start(text, end) : end]
 
 
 def unnamed_speaker_after(text: str, offset: int, candidate: str, speaker: str) -> bool:
@@ -624,15 +621,14 @@ def unnamed_speaker_after(text: str, offset: int, candidate: str, speaker: str) 
 def quotation_continued_by(text: str, offset: int, speaker: str) -> bool:
     """``offset``'s paragraph is a quotation with no attribution of its own, and ``speaker`` speaks
     in the paragraph before it (the last non-blank line before)."""
-    if not ft.unattributed_quotation(line_after(text, text.rfind("\n", 0, offset) + 1)):
+    if not ft.unattributed_quotation(line_after(text, ft.line_start(text, offset))):
         return False
     return ft.speaks(paragraph_before(text, offset), speaker)
 
 
 def line_after(text: str, offset: int) -> str:
     """The rest of ``offset``'s line."""
-    stop = text.find("\n", offset)
-    return text[offset : stop if stop >= 0 else len(text)]
+    return text[offset : ft.line_end(text, offset)]
 
 
 # A sentence ends on terminal punctuation, perhaps inside closing quotes or brackets.
@@ -678,7 +674,7 @@ def make_passage(snapshot: Snapshot, item: Ranked) -> Passage:
     )
 
 
-_PARAGRAPH = re.compile(r"(?m)^[ \t]*\S")
+_PARAGRAPH = re.compile(r"(?<![^\r\n])[ \t]*\S")  # at a line's start, whichever break ended the last
 
 
 @functools.lru_cache(maxsize=64)

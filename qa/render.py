@@ -35,7 +35,7 @@ def escape_markdown(text: str) -> str:
     Newlines become spaces (a quote renders as one line), so only the start
     of the text can open a list or a heading.
     """
-    escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", re.sub(r"\s*\n\s*", " ", text))
+    escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", re.sub(r"\s*[\r\n]\s*", " ", text))
     escaped = re.sub(r"^(\s*)([-=])", r"\1\\\2", escaped)
     return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", escaped)
 

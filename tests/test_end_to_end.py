@@ -299,3 +299,27 @@ def test_off_corpus_follow_ups(default_engine) -> None:  # type: ignore[no-untyp
     assert (n_ans, n_un) == (0, 20)
     # A regression floor a little under the level reached (docs/quality.md: 14/20, an open weak spot).
     assert abstained >= 13, f"abstained {abstained}/20"
+
+
+def test_a_classic_mac_copy_of_the_corpus_answers_as_the_corpus_does(  # type: ignore[no-untyped-def]
+    default_engine, real_embedder, tmp_path
+) -> None:
+    # Line breaks stay as written (quotes index the file's text), so an article whose lines end in a
+    # lone "\r" must chunk, pair, attribute and cite paragraphs exactly as its "\n" original does.
+    from qa import open_corpus
+    from vectorstore import StoreSettings, close_client, default_corpus_dir
+
+    folder = tmp_path / "cr"
+    folder.mkdir()
+    for article in sorted(default_corpus_dir().glob("*.txt")):
+        (folder / article.name).write_bytes(article.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    engine = open_corpus(str(folder), store=StoreSettings(store_dir=tmp_path / "store"), embedder=real_embedder)
+    try:
+        for q in load_questions(REPO / "tests" / "data" / "news-dev.json"):
+            history = list(q.history) or None
+            ours, theirs = default_engine.answer(q.question, history=history), engine.answer(q.question, history=history)
+            spans = [[(x.start, x.end, x.paragraph, x.paragraphs, x.ends_mid_sentence) for x in a.quotes] for a in (ours, theirs)]
+            assert spans[0] == spans[1], q.qid
+            assert (ours.abstained, round(ours.confidence, 4)) == (theirs.abstained, round(theirs.confidence, 4)), q.qid
+    finally:
+        close_client(path=tmp_path / "store")

@@ -407,3 +407,13 @@ def test_the_articles_own_byline_line_wins_over_page_metadata(tmp_path: Path) ->
     (tmp_path / "lede.html").write_text(page, encoding="utf-8")
     doc = load_document(tmp_path / "lede.html", tmp_path)
     assert doc.byline == "By Nils Brandt, Aviation editor" and doc.byline in doc.text
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "lone-cr"])
+def test_front_matter_is_read_whatever_breaks_its_lines(tmp_path: Path, newline: str) -> None:
+    # A classic-Mac "\r" file's front matter was one long first line, quoted as article text.
+    text = "---\ntitle: Port deal signed\nauthor: Ana Ruiz\n---\n\nThe port reopened on Monday.\n"
+    (tmp_path / "a.md").write_bytes(text.replace("\n", newline).encode())
+    doc = load_document(tmp_path / "a.md", tmp_path)
+    assert (doc.title, doc.byline) == ("Port deal signed", "By Ana Ruiz")
+    assert doc.text == f"{newline}The port reopened on Monday.{newline}"

@@ -1554,3 +1554,32 @@ def test_a_title_opening_the_sentence_puts_its_holder_in_apposition() -> None:
         "Superintendent Karen Ortiz said the district would hire 40 new teachers in the fall.\n"
     )
     assert first_quote(text, "Who is the superintendent of the school district?").text.startswith("Superintendent")
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["crlf", "lone-cr"])
+def test_line_and_paragraph_cues_read_every_line_break(newline: str) -> None:
+    # Offsets index the file's own text, so line breaks are kept as written: a Windows "\r\n" or a
+    # classic-Mac lone "\r" must read as "\n" does, or a CR-only article loses its paragraphs
+    # (1 of 1), its tables, its handle line and the quotation its paragraph goes on with.
+    def broken(text: str) -> str:
+        return text.replace("\n", newline)
+
+    assert pl.paragraph_of(broken("a\n\nb\nc"), len(broken("a\n\nb\n"))) == (3, 3)
+    storm = broken(STORM)
+    assert pl.table_header(storm, storm.index("Seabrook")) == "Town | Homes without power"
+    assert pl.table_header(storm, storm.index("Town")) == "Town | Homes without power"
+    assert pl.table_header(storm, storm.index("Crews")) is None
+    assert first_quote(storm, "How many homes in Seabrook were without power?").text == "Seabrook | 6,900"
+    assert pl.line_after(storm, storm.index("Milford")) == "Milford | 8,400"
+    quotation = broken(
+        "Talks in Moscow\n"
+        "Minister Sergei Lavrov was clearer. “We call on Washington to be calm,” he said.\n"
+        "“I would like to reiterate our solidarity. At the same time, the document calls Russia a malign actor.”\n"
+    )
+    start = quotation.index("At the same time")
+    assert pl.paragraph_before(quotation, start).startswith("Minister Sergei Lavrov")
+    assert pl.line_before(quotation, start) == "“I would like to reiterate our solidarity. "
+    assert candidate(quotation, "How did Lavrov describe the document?", "At the same time").speaking
+    handle = broken("Title\n\nBy Jane Doe, Havana\n@janedoe\nCuba asked Russia for oil on Monday.\n")
+    best = engine(FakeReader({"a.txt": handle})).evidence("What is the author's social media handle?").candidates[0]
+    assert best.byline == 1.0 and best.text.startswith("@janedoe")

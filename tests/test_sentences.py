@@ -81,3 +81,21 @@ def test_links_to_other_stories_are_not_quotable() -> None:
     for prose in ("Related: the mayor said on Monday that she would resign.", "Read more about it here.",
                   "Listen to the mayor."):  # fmt: skip
         assert not is_junk(prose), prose
+
+
+def test_a_paragraph_break_ends_a_chunk_whatever_breaks_the_lines() -> None:
+    from vectorstore import Document, chunk_document
+
+    def words(texts: list[str] | tuple[str, ...]) -> list[int]:
+        return [len(t.split()) for t in texts]
+
+    paragraphs = [" ".join(f"Sentence {p}{i} goes on here." for i in range(3)) for p in "abcd"]
+    layouts = {}
+    for newline in ("\n", "\r\n", "\r"):
+        text = (newline * 2).join(paragraphs) + newline
+        doc = Document("a.txt", "Title", None, text, "hash", "/tmp/a.txt")
+        chunks = chunk_document(doc, words, max_tokens=30)
+        # Where each chunk starts, counted in sentences: the same for every kind of line break.
+        layouts[newline] = [len(c.sentences) for c in chunks]
+    assert layouts["\n"] == [3, 3, 3, 3]  # one paragraph (15 words, half the budget) per chunk
+    assert layouts["\r"] == layouts["\r\n"] == layouts["\n"]

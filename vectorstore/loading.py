@@ -881,9 +881,9 @@ def front_matter(text: str) -> tuple[int, dict[str, str]] | None:
     a sentence: "Update: the mayor has resigned, her office confirmed on Tuesday evening."): then it is
     article text, not a block that swallows the article.
     """
-    pos = 1 if text.startswith("\ufeff") else 0
-    first = text.find("\n", pos)
-    fence = _FENCES.get(text[pos:first].rstrip()) if first >= 0 else None
+    begin = 1 if text.startswith("\ufeff") else 0
+    first, pos = _line(text, begin)
+    fence = _FENCES.get(text[begin:first].rstrip()) if pos > first else None
     if fence is None:
         return None
     syntax, closers = fence
@@ -891,16 +891,14 @@ def front_matter(text: str) -> tuple[int, dict[str, str]] | None:
     fields: dict[str, str] = {}
     keys: list[str] = []
     prose = False
-    pos = first + 1
     while pos < len(text):
-        newline = text.find("\n", pos)
-        end = len(text) if newline < 0 else newline
+        end, after = _line(text, pos)
         line = text[pos:end].rstrip()
         if line in closers:
             named = any(k.lower() in _FRONT_MATTER_KEYS for k in keys)
             if not named and (prose or not all(_KEY_NAME.match(k) for k in keys)):
                 return None
-            return end + 1 if newline >= 0 else end, fields
+            return after, fields
         if line and not line_ok.match(line):
             return None
         if line and not line[0].isspace() and (key := _KEY.match(line)) is not None:
@@ -909,8 +907,18 @@ def front_matter(text: str) -> tuple[int, dict[str, str]] | None:
         field = field_re.match(line)
         if field is not None and (value := _yaml_scalar(field.group(2))):
             fields.setdefault(field.group(1).lower(), value)
-        pos = end + 1
+        pos = after
     return None
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _line(text: str, pos: int) -> tuple[int, int]:
+    """(end of the line starting at ``pos``, start of the next one): "\n", "\r\n" and a classic-Mac
+    lone "\r" each end a line; the last line ends with the text."""
+    found = _LINE_BREAK.search(text, pos)
+    return (found.start(), found.end()) if found else (len(text), len(text))
 
 
 def _yaml_scalar(raw: str) -> str | None:
