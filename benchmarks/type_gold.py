@@ -7,6 +7,9 @@ holds the asked type (``qa.features.type_match``), with every rule below on, and
   sum of money or a percentage (``qa.features.without_calendar_times``, ``without_non_counts``);
 - *year/month*: "In what year…?" asks for a year and "Which month…?" for a month, not any date
   (``qa.features.YEAR``, ``MONTH``).
+- *start/end*: a time question about the start of an event ("…founded?", "…did he arrive?") is not
+  answered by a sentence that tells only of its end ("…closed in 2001"), nor the other way round
+  (``qa.features.asked_event``, ``tells_the_other_end``).
 
     python benchmarks/type_gold.py ../shared/train/squad2-train/questions.json ../shared/bench/squad2-dev/questions.json
 
@@ -90,7 +93,15 @@ def year_month_off() -> AbstractContextManager[object]:
     return mock.patch.object(ft, "ANSWER_TYPES", tuple(t for t in ft.ANSWER_TYPES if t[1] not in (ft.YEAR, ft.MONTH)))
 
 
-RULES: dict[str, Callable[[], AbstractContextManager[object]]] = {"counts": counts_off, "year/month": year_month_off}
+def start_end_off() -> AbstractContextManager[object]:
+    return mock.patch.object(ft, "asked_event", lambda question: None)
+
+
+RULES: dict[str, Callable[[], AbstractContextManager[object]]] = {
+    "counts": counts_off,
+    "year/month": year_month_off,
+    "start/end": start_end_off,
+}
 
 
 def main() -> None:

@@ -441,7 +441,7 @@ def type_match(
     text = without_other_events(text, words)
     if counted:
         text = without_other_measures(text, counted)
-    elif NUMBER in cues and DATE not in cues and TIME_OF_DAY not in cues:
+    elif NUMBER in cues and DATE_CUES.isdisjoint(cues) and TIME_OF_DAY not in cues:
         # "How long has she been president?", "How big…?": a day of the month or a clock time is no
         # length, size or amount ("…at 6 a.m. on Tuesday, June 17").
         text = without_calendar_times(text)
@@ -544,13 +544,16 @@ _EVENT_KINDS: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("begin began begun start started", "ended"),
     )
 )
+# A span of time from one year (or date) to another: "1810 – 17 October 1849", "1962–1991".
+_DATE_SPAN = re.compile(r"\b\d{3,4}\s*[–—−-]\s*(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\.?\s+)?(?:\d{1,2},?\s+)?\d{3,4}\b")
 _OWN_TOO = (frozenset({"found", "open", "opens"}), frozenset({"left", "leaving", "end", "ends"}))
 
 
 def asked_event(question: str) -> tuple[int, int] | None:
     """Which kind of event a time question asks the start (0) or the end (1) of, as (kind, end); None
     when it asks no time, or of no such event."""
-    if not any(cue.search(question) for cue, _, kind in ANSWER_TYPES if kind in ("date", "exact date")):
+    # Any time cue: "When…", "What exact date…", and "In what year…" / a trailing "…in what year?" too.
+    if not DATE_CUES.intersection(type_cues(question)):
         return None
     words = {w.casefold() for w in _WORD.findall(question)}
     for kind, (starts, ends) in enumerate(_EVENT_KINDS):
@@ -564,6 +567,8 @@ def tells_the_other_end(event: tuple[int, int], text: str) -> bool:
     """``text`` tells of the other end of the asked kind of event (a closure for "built") and of none
     of the asked end."""
     kind, end = event
+    if _DATE_SPAN.search(text):
+        return False  # "Chopin (… 1 March 1810 – 17 October 1849), born Fryderyk…": a span gives both ends
     own, other = _EVENT_KINDS[kind][end], _EVENT_KINDS[kind][1 - end]
     words = [w.casefold() for w in _WORD.findall(text)]
     if any(w in _OWN_TOO[end] or matches(w, own, _event_stems(own)) for w in words):

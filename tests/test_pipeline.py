@@ -372,6 +372,12 @@ def test_type_cues_pick_the_kind_of_answer() -> None:
         # Only the same kind of event's other end: deaths in a fire say nothing of when it started.
         ("When did the fire start?", "The fire broke out on Monday; three people died.", 1.0),
         ("When did the war start?", "The war ended in 1945.", 0.0),
+        # …however the time is asked: "In what year…", a trailing "…in what year?".
+        ("The base near Havana was built in what year?", "Putin ordered the closure of the base in 2001.", 0.0),
+        ("In what year was the base built?", "Putin ordered the closure of the base in 2001.", 0.0),
+        # A span of dates gives both ends: a life "1810 – 17 October 1849" says when he died.
+        ("When did Chopin die?", "Chopin (1 March 1810 – 17 October 1849), born Fryderyk Chopin, was a composer.", 1.0),
+        ("What year did the Soviet Union end?", "The Soviet Union (1922–1991) was founded in Moscow.", 1.0),
     ],
 )
 def test_a_count_or_a_time_of_something_else_is_no_answer(question: str, text: str, holds: float) -> None:

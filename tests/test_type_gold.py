@@ -56,3 +56,11 @@ def test_gold_sentences_are_read_with_the_rule_on_and_off(tmp_path: Path, type_g
     assert not type_gold.holds_the_type(weekday)
     with type_gold.year_month_off():
         assert type_gold.holds_the_type(weekday)
+
+
+def test_the_start_end_rule_is_read_on_and_off(type_gold: ModuleType) -> None:
+    # A closure's date is no answer to when the base was built, unless the start/end rule is off.
+    closure = type_gold.GoldSentence("The base was built in what year?", "2001", "The base was closed in 2001.")
+    assert not type_gold.holds_the_type(closure)
+    with type_gold.start_end_off():
+        assert type_gold.holds_the_type(closure)
