@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vectorstore.records import Document
+from vectorstore.sentences import NOTE_MARKER
 
 from . import features as ft
 from .errors import InvalidHistoryError, InvalidQuestionError
@@ -334,7 +335,7 @@ def rescore(candidate: Candidate, s: AnswerSettings) -> float:
     return sentence_score(c.dense, c.coverage, c.passage, typed, c.byline, len(c.text), c.fragment, s)
 
 
-_CLOSED = re.compile(r"[.!?…]['\"’”»)\]]*\s*$")
+_CLOSED = re.compile(rf"[.!?…]['\"’”»)\]]*{NOTE_MARKER}*\s*$")  # "…in 1978.[3]" ends a sentence too
 
 
 def is_fragment(text: str) -> float:
@@ -632,7 +633,7 @@ def line_after(text: str, offset: int) -> str:
 
 
 # A sentence ends on terminal punctuation, perhaps inside closing quotes or brackets.
-_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
+_ENDS_SENTENCE = re.compile(rf"[.!?…][\"'”’)\]]*{NOTE_MARKER}*$")
 
 
 def make_quote(doc: Document, start: int, end: int, score: float) -> Quote:

@@ -417,3 +417,22 @@ def test_front_matter_is_read_whatever_breaks_its_lines(tmp_path: Path, newline:
     doc = load_document(tmp_path / "a.md", tmp_path)
     assert (doc.title, doc.byline) == ("Port deal signed", "By Ana Ruiz")
     assert doc.text == f"{newline}The port reopened on Monday.{newline}"
+
+
+def test_superscript_and_subscript_digits_read_as_a_reader_sees_them(tmp_path: Path) -> None:
+    # As plain text "10<sup>3</sup>" was "103" (a wrong number) and "dawn.<sup>2</sup> The" hid the
+    # sentence's end; a footnote link keeps its "[1]", which ends no sentence early nor hides one.
+    body = (
+        '<p>The port reopened on Monday.<sup><a href="#n1">[1]</a></sup> Ships sailed at dawn.<sup>2</sup> '
+        "The mayor said trade would grow by 10<sup>3</sup> tonnes of CO<sub>2</sub> a year.</p>"
+    )
+    filler = "<p>" + "Officials expect more ships next month, the harbour master said. " * 5 + "</p>"
+    for name, extra in (("short.html", ""), ("long.html", filler)):  # kept whole, and through trafilatura
+        (tmp_path / name).write_text(f"<html><body><article><h1>Port deal</h1>{body}{extra}</article></body></html>")
+        doc = load_document(tmp_path / name, tmp_path)
+        sentences = [doc.text[s.start : s.end] for s in quotable_sentences(doc.text)]
+        assert sentences[1:4] == [
+            "The port reopened on Monday.[1]",
+            "Ships sailed at dawn.²",
+            "The mayor said trade would grow by 10³ tonnes of CO₂ a year.",
+        ], name

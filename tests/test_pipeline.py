@@ -759,6 +759,7 @@ def test_an_overlong_sentence_is_cut_to_its_best_clauses_verbatim() -> None:
 def test_headlines_lose_to_sentences() -> None:
     assert pl.is_fragment("Moscow and Havana look to strengthen links") == 1.0
     assert pl.is_fragment("He said it was “strategic.”") == 0.0
+    assert pl.is_fragment("Trade grew in 1978.[3]") == 0.0 and pl.is_fragment("Ships sailed at dawn.²") == 0.0  # a note after the stop
 
 
 def test_another_articles_byline_never_answers_who_wrote(fake_reader: FakeReader) -> None:

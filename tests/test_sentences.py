@@ -99,3 +99,17 @@ def test_a_paragraph_break_ends_a_chunk_whatever_breaks_the_lines() -> None:
         layouts[newline] = [len(c.sentences) for c in chunks]
     assert layouts["\n"] == [3, 3, 3, 3]  # one paragraph (15 words, half the budget) per chunk
     assert layouts["\r"] == layouts["\r\n"] == layouts["\n"]
+
+
+def test_a_footnote_marker_after_the_full_stop_still_ends_the_sentence() -> None:
+    # A saved Wikipedia page or a paper: "….[3] Next", "….[citation needed] Next", "…dawn.² Next".
+    text = "Trade grew in 1978.[3] Ships sailed at dawn.² The law passed.[citation needed] In 1705, it ended.[n 1] Then."
+    assert texts(text) == [
+        "Trade grew in 1978.[3]",
+        "Ships sailed at dawn.²",
+        "The law passed.[citation needed]",
+        "In 1705, it ended.[n 1]",
+        "Then.",
+    ]
+    # A marker inside a sentence, or a bracket that is no note, ends nothing.
+    assert texts("Dr. Jones[2] stayed. See [1] Then.") == ["Dr. Jones[2] stayed.", "See [1] Then."]

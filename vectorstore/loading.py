@@ -582,6 +582,7 @@ def html_article(raw: bytes, html: str) -> HtmlResult | str:
         if key in _html_cache:
             _html_cache.move_to_end(key)
             return _html_cache[key]
+    html = _scripted_digits(html)
     result: HtmlResult | str = html_structure_problem(html) or _extract_html(html)
     size = len(result) if isinstance(result, str) else len(result[0])
     with _html_cache_lock:
@@ -592,6 +593,21 @@ def html_article(raw: bytes, html: str) -> HtmlResult | str:
                 _, old = _html_cache.popitem(last=False)
                 _html_cache_chars -= len(old) if isinstance(old, str) else len(old[0])
     return result
+
+
+# "10<sup>3</sup> tonnes" reads "103 tonnes" as text, "m<sup>2</sup>" "m2", and a note number glued to
+# a full stop ("…at dawn.<sup>2</sup> The…") hides the sentence's end: digits set as a superscript or
+# subscript become the Unicode characters a reader sees ("10³", "m²", "CO₂", "dawn.²"). A footnote
+# link ("<sup><a href="#n1">[1]</a></sup>") keeps its "[1]", which the sentence splitter reads as a note.
+_SCRIPTED = re.compile(r"<(sup|sub)\b[^>]*>\s*([0-9+\-−=()]{1,8})\s*</\1\s*>", re.IGNORECASE)
+_SUPERSCRIPT = str.maketrans("0123456789+-−=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾")
+_SUBSCRIPT = str.maketrans("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎")
+
+
+def _scripted_digits(html: str) -> str:
+    return _SCRIPTED.sub(
+        lambda m: m.group(2).translate(_SUPERSCRIPT if m.group(1).lower() == "sup" else _SUBSCRIPT), html
+    )
 
 
 NO_VISIBLE_TEXT = (

@@ -85,9 +85,11 @@ _ABBREVIATIONS = TITLE_ABBREVIATIONS | frozenset(
 )
 
 _LINE = re.compile(r"[^\r\n]+")
-# Terminal punctuation, optional closing quotes/brackets, whitespace, then
+# Terminal punctuation, optional closing quotes/brackets and footnote markers ("…in 1978.[3]",
+# "….[citation needed]", "…dawn.²": a saved Wikipedia page, a note number), whitespace, then
 # something that can start a sentence.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9À-Ý])")
+NOTE_MARKER = r"(?:\[(?:\w{1,3}|n \d{1,3}|note \d{1,3}|citation needed)\]|[¹²³⁰⁴-⁹]+)"
+_BOUNDARY = re.compile(rf"[.!?…]+[\"'”’)\]]*{NOTE_MARKER}*(?=\s+[\"'“‘(\[]*[A-Z0-9À-Ý])")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 _HAS_WORD = re.compile(r"\w")
 _JUNK = re.compile(
