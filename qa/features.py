@@ -542,6 +542,11 @@ _EVENT_KINDS: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("arrive arrives arrived arrival", "leave leaves departed departure depart"),
         ("elected election appointed appointment", "resign resigned resignation retire retired"),
         ("begin began begun start started", "ended"),
+        # An order, a ban or sanctions: "…were ordered to evacuate" says nothing of when it was lifted.
+        (
+            "impose imposed imposes imposing issued ordered enacted decreed proclaimed",
+            "lift lifted lifts lifting rescind rescinded revoke revoked repeal repealed",
+        ),
     )
 )
 # A span of time from one year (or date) to another: "1810 – 17 October 1849", "1962–1991".
