@@ -1026,6 +1026,8 @@ _TYPE_WORDS = frozenset((
 _WHICH = re.compile(
     r"^(?:(?:in|from|by|for|to|with|at|on|of|into|between)\s+)?which\s+"
     r"(?P<modifiers>(?:(?!(?:by|of|in|on|at|for|from|with|to|and|or)\b)[\w'’-]+\s+){0,3}?)(?P<head>[\w-]+)\s+"
+    # "Which hotel in downtown Saltmarsh hosted…?": a place after the head, then the verb.
+    r"(?:(?:in|at|near|outside)\s+(?:[\w'’-]+\s+){1,3}?)?"
     r"(?=(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|should|may|might|must|[\w-]+ed|sent|won|"
     r"took|made|gave|got|held|led|left|paid|sold|bought|brought|built|became|began|came|went|told|said|wrote|ran|"
     r"rose|fell|met|kept|lost|found|saw|chose|drew|grew|knew|spent|hit|put|set|cut)\b)",

@@ -1174,6 +1174,21 @@ def test_an_article_that_withholds_the_asked_name_is_no_answer() -> None:
     )
 
 
+def test_a_which_question_with_a_place_after_its_head_asks_for_a_name() -> None:
+    # "Which hotel in downtown Saltmarsh hosted…?" asks to name a hotel, as "Which London club…?" does;
+    # the place after the head was read as no slot at all, so "…at a hotel in downtown Saltmarsh" answered.
+    question = "Which hotel in downtown Saltmarsh hosted the mediation sessions?"
+    assert asked_slot(question) == ("hotel", (), False)
+    text = (
+        "Port strike ends\n"
+        "Mediator Samuel Oduya held a series of closed-door sessions at a hotel in downtown Saltmarsh.\n"
+        "The deal was signed on Thursday.\n"
+    )
+    assert_abstains_for_want_of(engine(FakeReader({"a.txt": text})).answer(question), "name for the hotel")
+    named = text.replace("a hotel in downtown Saltmarsh", "the Harbor View Hotel in downtown Saltmarsh")
+    assert not engine(FakeReader({"a.txt": named})).answer(question).abstained
+
+
 def test_the_speech_verb_says_whose_words_not_what_they_are_about() -> None:
     assert speech_verb("How did Lavrov describe the claims?") == "describe"
     assert speech_verb("What did the governor warn about?") == "warn"
