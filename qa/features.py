@@ -576,7 +576,12 @@ def tells_the_other_end(event: tuple[int, int], text: str) -> bool:
         return False  # "Chopin (… 1 March 1810 – 17 October 1849), born Fryderyk…": a span gives both ends
     own, other = _EVENT_KINDS[kind][end], _EVENT_KINDS[kind][1 - end]
     words = [w.casefold() for w in _WORD.findall(text)]
-    if any(w in _OWN_TOO[end] or matches(w, own, _event_stems(own)) for w in words):
+    # An infinitive is an aim, not an event that took place: "…ordered the closure … in 2001 as part of
+    # a campaign to establish closer relations" tells of no founding.
+    if any(
+        (w in _OWN_TOO[end] or matches(w, own, _event_stems(own))) and (i == 0 or words[i - 1] != "to")
+        for i, w in enumerate(words)
+    ):
         return False
     return any(matches(w, other, _event_stems(other)) for w in words)
 

@@ -378,6 +378,11 @@ def test_type_cues_pick_the_kind_of_answer() -> None:
         # A span of dates gives both ends: a life "1810 – 17 October 1849" says when he died.
         ("When did Chopin die?", "Chopin (1 March 1810 – 17 October 1849), born Fryderyk Chopin, was a composer.", 1.0),
         ("What year did the Soviet Union end?", "The Soviet Union (1922–1991) was founded in Moscow.", 1.0),
+        # An infinitive is an aim: "…to establish closer relations" tells of no founding.
+        ("When was the facility near Havana built?",
+         "Putin ordered the closure of the facility in 2001 as part of a campaign to establish closer relations.", 0.0),
+        ("When was the facility near Havana built?",
+         "The facility, established in 1964, was closed in 2001 to save money.", 1.0),
         # An order, a ban or sanctions: imposed (ordered, issued) is one end, lifted (revoked) the other.
         ("On what date was the evacuation order lifted?", "Residents were ordered to evacuate on Saturday.", 0.0),
         ("When were the sanctions imposed?", "The sanctions were lifted in 2016.", 0.0),
