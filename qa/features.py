@@ -985,7 +985,13 @@ _NAME_OF = re.compile(
 )
 _QUOTE_OPENERS = frozenset('“"(')
 # Modifiers that tell nothing apart: "a different instrument" names no instrument.
-_VAGUE = frozenset(("different", "other", "another", "similar", "same", "new", "certain", "particular", "second", "unnamed"))
+# Words that describe a thing without telling which one it is ("a leading medical journal", "a local
+# newspaper"): no answer to "Which medical journal…?", as "the fishing treaty" is to "Which treaty…?".
+_VAGUE = frozenset((
+    "different", "other", "another", "similar", "same", "new", "certain", "particular", "second", "unnamed",
+    "leading", "major", "prominent", "top", "well-known", "renowned", "prestigious", "respected", "popular",
+    "large", "big", "small", "local",
+))  # fmt: skip
 _SLOT_TOKEN = re.compile(r"[\w’'.-]+|[“\"(]")
 _INDEFINITE = frozenset(("a", "an", "another", "some", "one"))
 _DETERMINERS = _INDEFINITE | frozenset(

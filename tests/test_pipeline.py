@@ -1114,6 +1114,12 @@ def test_a_reason_answers_why_and_a_quoted_word_answers_what_word() -> None:
             "What is the name of the national medicines regulator?",
             "The national medicines regulator on Tuesday approved the first oral tablet.",
         ),
+        # "leading", "local": a description that tells not which one.
+        (
+            "Which medical journal published the Arachnex trial results?",
+            "The children could eat four peanuts, according to results published in a leading medical journal.",
+        ),
+        ("Which newspaper first reported the talks?", "The talks were first reported by a local newspaper."),
     ],
 )
 def test_a_quote_that_mentions_the_asked_thing_without_naming_it_withholds_the_name(
