@@ -732,8 +732,12 @@ def decision_features(
         "negation_missing": float(negation),
         "speaker_missing": float(bool(speaker) and best is not None and not best.speaking),
         # …and none of the candidates shows them speaking: the articles quote someone else, or nobody.
+        # A question asking for a number or a date ("How many units did the Greens pledge to build?")
+        # wants the fact, which a report of the pledge gives; the answer-type rules judge that.
         "speaker_silent": float(
-            ft.asks_for_words(query.text) and not any(c.speaking or c.voiced_nearby for c in candidates)
+            ft.asks_for_words(query.text)
+            and not ft.type_cues(query.text)
+            and not any(c.speaking or c.voiced_nearby for c in candidates)
         ),
         # "Which London club bought Holloway?" answered by "…sold Holloway to a London rival": the
         # best quote refers to the asked thing without naming it (features.withheld_mention).

@@ -973,6 +973,21 @@ def test_someone_the_articles_never_quote_is_no_answer_to_what_they_said() -> No
     assert not engine(reader).answer("According to Rubio, what did the talks on the embargo achieve?").abstained
 
 
+def test_a_number_or_a_date_someone_pledged_is_a_fact_not_their_words() -> None:
+    # "How many units did the Greens pledge to build?" asks for the number, which a report of the
+    # pledge gives ("Green Future promised…", where "the Greens" never speak); "What did the Greens
+    # pledge?" asks for their words, and no quote shows them speaking.
+    text = (
+        "Greens win in Kessel\n"
+        "Green Future promised to scrap the motorway project and to build 20,000 public housing units by 2030.\n"
+        "Turnout was 68.2 percent, the highest since 1994.\n"
+    )
+    qa = engine(FakeReader({"a.txt": text}))
+    counted = qa.answer("How many public housing units did the Greens pledge to build?")
+    assert not counted.abstained and "20,000" in counted.quotes[0].text
+    assert_abstains_for_want_of(qa.answer("What did the Greens pledge about public housing?"), "quote from Greens")
+
+
 def test_a_sentence_inside_a_quotation_its_paragraph_attributed_earlier_is_the_speakers() -> None:
     opened = "Foreign Minister Sergei Lavrov was clearer. “We call on Washington,” he said – “refraining from a blockade. "
     assert quoted_by(opened, "lavrov")
