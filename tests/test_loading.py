@@ -436,3 +436,31 @@ def test_superscript_and_subscript_digits_read_as_a_reader_sees_them(tmp_path: P
             "Ships sailed at dawn.²",
             "The mayor said trade would grow by 10³ tonnes of CO₂ a year.",
         ], name
+
+
+def test_an_author_known_only_from_page_metadata_is_the_byline(tmp_path: Path) -> None:
+    # Schema.org JSON-LD (one author, several, or inside an @graph) and <meta name="author">; several
+    # authors read "A, B", not trafilatura's "A; B".
+    people = {
+        "one": '"author": {"@type": "Person", "name": "Ana Ruiz"}',
+        "two": '"author": [{"@type": "Person", "name": "Ana Ruiz"}, {"@type": "Person", "name": "Tom Lee"}]',
+    }
+    expected = {"one": "By Ana Ruiz", "two": "By Ana Ruiz, Tom Lee", "graph": "By Ana Ruiz", "meta": "By Ana Ruiz"}
+    heads = {
+        name: f'<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle", '
+        f'"headline": "Port deal", {author}}}</script>'
+        for name, author in people.items()
+    }
+    heads["graph"] = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [{"@type": "WebPage", "name": "x"}, '
+        '{"@type": "NewsArticle", "headline": "Port deal", "author": {"@type": "Person", "name": "Ana Ruiz"}}]}</script>'
+    )
+    heads["meta"] = '<meta name="author" content="Ana Ruiz">'
+    for name, head in heads.items():
+        (tmp_path / f"{name}.html").write_text(
+            f"<html><head><title>Port deal</title>{head}</head><body><article><h1>Port deal</h1>"
+            "<p>The port reopened on Monday after a long strike, officials said.</p></article></body></html>"
+        )
+        doc = load_document(tmp_path / f"{name}.html", tmp_path)
+        assert doc.byline == expected[name], name
+        assert "Ana Ruiz" not in doc.text  # metadata, never quoted

@@ -651,8 +651,15 @@ def _extract_html(html: str) -> HtmlResult | str:
             text = _with_lede(root, extracted) if extracted else visible
     meta = trafilatura.extract_metadata(html)
     title = _without_site_name(meta.title, text) if meta and meta.title else None
-    author = (meta.author or None) if meta else None
+    author = _author_names(meta.author) if meta and meta.author else None
     return text, title, (f"By {author}" if author else None)
+
+
+def _author_names(authors: str) -> str | None:
+    """trafilatura's author field as a byline reads it: its ";" joins several authors ("Ana Ruiz; Tom
+    Lee") and the parts of one byline ("Tom Becker; Coastal Gazette staff"), so a comma, which reads
+    right for both, takes its place."""
+    return ", ".join(n.strip() for n in authors.split(";") if n.strip()) or None
 
 
 _TITLE_PARTS = re.compile(r"\s+(?:\||-|–|—|·|::|»)\s+")
