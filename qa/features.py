@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 
-from vectorstore.sentences import TITLE_ABBREVIATIONS
+from vectorstore.sentences import LINE_BREAK, TITLE_ABBREVIATIONS
 
 from .lexical import STOPWORDS, tokenize
 
@@ -234,9 +234,6 @@ _OPENERS = frozenset((
 ))  # fmt: skip
 _SENTENCE_END = frozenset('.!?:"“')
 _WORD = re.compile(r"\w+")
-# A line ends at "\n", "\r\n" or a lone "\r": articles keep their own line breaks (offsets index the
-# file's text), and a classic-Mac file breaks its lines with "\r" alone.
-_LINE_BREAK = re.compile(r"[\r\n]")
 
 
 def line_start(text: str, offset: int) -> int:
@@ -246,7 +243,7 @@ def line_start(text: str, offset: int) -> int:
 
 def line_end(text: str, offset: int) -> int:
     """Where the line holding ``offset`` ends (its line break, or the end of ``text``)."""
-    found = _LINE_BREAK.search(text, offset)
+    found = LINE_BREAK.search(text, offset)
     return found.start() if found else len(text)
 
 
@@ -1148,7 +1145,7 @@ def _another_of_its_kind(
     """A capitalised word of its own modifies the mention at ``i`` ("a Swedish club") and no new name
     follows it: another one of its kind than the question's."""
     k = i - 1
-    while k >= 0 and i - k <= 3 and tokens[k][0].casefold() not in _NP_STOP and not _LINE_BREAK.search(text, tokens[k][1], tokens[i][1]):
+    while k >= 0 and i - k <= 3 and tokens[k][0].casefold() not in _NP_STOP and not LINE_BREAK.search(text, tokens[k][1], tokens[i][1]):
         token = tokens[k][0]
         if token[:1].isupper() and not matches(token.casefold(), words, stems) and not _opens_sentence(text, tokens[k][1]):
             return not any(_new_name_word(t, words, stems) for t, _ in tokens[i + 1 : i + 4])

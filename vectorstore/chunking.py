@@ -9,17 +9,15 @@ budget (a run-on line with no punctuation), which is cut at whitespace.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Sequence
 
 from .records import Chunk, Document, Span
-from .sentences import quotable_sentences
+from .sentences import LINE_BREAK, quotable_sentences
 
 # Bumped whenever chunk boundaries change, so stores built earlier are rebuilt. (Not for reading a
 # lone "\r" as a line break: that moved boundaries only in CR-only articles, and rebuilding every
 # store for them would re-embed every other corpus too; `ingest --rebuild` re-chunks such a store.)
 CHUNKER_VERSION = "1"
-_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 DEFAULT_CHUNK_TOKENS = 200
 # How a chunk's vector is made: the mean of its sentences' vectors, or the chunk encoded whole.
 CHUNK_VECTOR_MODES = ("mean", "encode")
@@ -94,8 +92,7 @@ def chunk_document(
     previous_end = None
     for span, tokens in units:
         gap = text[previous_end : span.start] if previous_end is not None else ""
-        # "\r\n", "\n" and a classic-Mac lone "\r" each end one line.
-        paragraph_break = len(_LINE_BREAKS.findall(gap)) >= 2
+        paragraph_break = len(LINE_BREAK.findall(gap)) >= 2
         # A skipped sentence (junk or repeat) between two kept ones breaks the run,
         # so chunk text never carries a sentence that is not quotable.
         skipped = previous_end is not None and bool(gap.strip())

@@ -34,7 +34,7 @@ from .errors import (
     UnreadableFileError,
 )
 from .records import Document
-from .sentences import split_sentences
+from .sentences import LINE_BREAK, split_sentences
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 TEXT_SUFFIXES = frozenset({".txt"}) | MARKDOWN_SUFFIXES
@@ -934,13 +934,10 @@ def front_matter(text: str) -> tuple[int, dict[str, str]] | None:
     return None
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
 def _line(text: str, pos: int) -> tuple[int, int]:
     """(end of the line starting at ``pos``, start of the next one): "\n", "\r\n" and a classic-Mac
     lone "\r" each end a line; the last line ends with the text."""
-    found = _LINE_BREAK.search(text, pos)
+    found = LINE_BREAK.search(text, pos)
     return (found.start(), found.end()) if found else (len(text), len(text))
 
 

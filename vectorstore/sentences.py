@@ -85,6 +85,9 @@ _ABBREVIATIONS = TITLE_ABBREVIATIONS | frozenset(
 )
 
 _LINE = re.compile(r"[^\r\n]+")
+# One line break: "\n", Windows "\r\n" or a classic-Mac lone "\r". Text keeps the breaks it has (offsets
+# index it), so everything that reads lines or paragraphs reads all three.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Terminal punctuation, optional closing quotes/brackets and footnote markers ("…in 1978.[3]",
 # "….[citation needed]", "…dawn.²": a saved Wikipedia page, a note number), whitespace, then
 # something that can start a sentence.
