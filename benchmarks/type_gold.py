@@ -14,8 +14,9 @@ holds the asked type (``qa.features.type_match``), with every rule below on, and
     python benchmarks/type_gold.py ../shared/train/squad2-train/questions.json ../shared/bench/squad2-dev/questions.json
 
 A file's articles are the ``corpus/<doc>.txt`` files beside it (title line, then paragraphs separated
-by blank lines). A gold sentence: the first sentence of the question's paragraph holding the first gold
-answer as a whole token run (not "8 million" inside "$158.8 million"). No model, no store: seconds.
+by blank lines), read as the training scripts read them (``training.data``). A gold sentence: the first
+sentence of the question's paragraph holding the first gold answer as a whole token run (not "8
+million" inside "$158.8 million"). No model, no store: seconds.
 See docs/quality.md ("A day of the month, a clock time, a sum of money or a percentage counts nothing"
 and "'In what year…?' asks for a year").
 """
@@ -23,16 +24,18 @@ and "'In what year…?' asks for a year").
 from __future__ import annotations
 
 import argparse
-import json
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # training/ is no installed package
+
 from qa import features as ft
-from vectorstore.sentences import split_sentences
+from training.data import load_questions, load_sentences
 
 
 @dataclass(frozen=True)
@@ -48,28 +51,16 @@ def asks_number_or_time(question: str) -> bool:
 
 def gold_sentences(path: Path) -> Iterator[GoldSentence]:
     """The answerable number and time questions of ``path`` whose gold answer's sentence can be found."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    corpus = path.parent / "corpus"
-    articles: dict[str, list[str]] = {}  # each article read and split once, not once per question
-    for q in data["questions"] if isinstance(data, dict) else data:
-        question = q.get("q") or q.get("question", "")
-        if not q.get("answerable") or not q.get("answers") or not asks_number_or_time(question):
-            continue
-        if q["doc"] not in articles:
-            article = (corpus / f"{q['doc']}.txt").read_text(encoding="utf-8")
-            articles[q["doc"]] = [p for p in re.split(r"\n\s*\n", article.split("\n", 1)[-1]) if p.strip()]
-        paragraphs = articles[q["doc"]]
-        index = int(q.get("paragraph", -1))
-        if not 0 <= index < len(paragraphs):
-            continue
-        paragraph = paragraphs[index]
-        answer = q["answers"][0]
+    questions = [q for q in load_questions(path) if q.answerable and q.answers and asks_number_or_time(q.text)]
+    by_paragraph: dict[tuple[str, int], list[str]] = {}
+    for sentence in load_sentences(path.parent / "corpus"):  # the training scripts' own reading
+        by_paragraph.setdefault((sentence.doc, sentence.paragraph), []).append(sentence.text)
+    for q in questions:
+        answer = q.answers[0]
         bounded = re.compile(rf"(?<![\w.,$€£]){re.escape(answer)}(?!\w)")
-        for span in split_sentences(paragraph):
-            sentence = paragraph[span.start : span.end]
-            if bounded.search(sentence):
-                yield GoldSentence(question, answer, sentence)
-                break
+        found = next((t for t in by_paragraph.get((q.doc, q.paragraph), ()) if bounded.search(t)), None)
+        if found is not None:
+            yield GoldSentence(q.text, answer, found)
 
 
 def holds_the_type(gold: GoldSentence) -> bool:

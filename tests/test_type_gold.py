@@ -31,11 +31,11 @@ def test_gold_sentences_are_read_with_the_rule_on_and_off(tmp_path: Path, type_g
         encoding="utf-8",
     )
     questions = [
-        {"q": "How many cranes does the port have?", "doc": "Port", "paragraph": 1, "answers": ["14"], "answerable": True},
+        {"id": "q1", "q": "How many cranes does the port have?", "doc": "Port", "paragraph": 1, "answers": ["14"], "answerable": True},
         # "8 million" inside "$158.8 million" is not the answer's sentence: the second one is.
-        {"q": "How many weeks did the strike last?", "doc": "Port", "paragraph": 0, "answers": ["12"], "answerable": True},
-        {"q": "How many dollars did it lose?", "doc": "Port", "paragraph": 1, "answers": ["8 million"], "answerable": True},
-        {"q": "How many cranes were lost?", "doc": "Port", "paragraph": 0, "answers": [], "answerable": False},
+        {"id": "q2", "q": "How many weeks did the strike last?", "doc": "Port", "paragraph": 0, "answers": ["12"], "answerable": True},
+        {"id": "q3", "q": "How many dollars did it lose?", "doc": "Port", "paragraph": 1, "answers": ["8 million"], "answerable": True},
+        {"id": "q4", "q": "How many cranes were lost?", "doc": "Port", "paragraph": 0, "answers": [], "answerable": False},
     ]
     path = tmp_path / "questions.json"
     path.write_text(json.dumps({"questions": questions}), encoding="utf-8")
