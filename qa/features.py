@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 
-from vectorstore.sentences import LINE_BREAK, TITLE_ABBREVIATIONS
+from vectorstore.sentences import LINE_BREAK, TITLE_ABBREVIATIONS, line_end, line_start
 
 from .lexical import STOPWORDS, tokenize
 
@@ -236,23 +236,6 @@ _SENTENCE_END = frozenset('.!?:"“')
 _WORD = re.compile(r"\w+")
 
 
-def line_start(text: str, offset: int) -> int:
-    """Where the line holding ``offset`` starts (after the last line break before it)."""
-    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
-
-
-def line_end(text: str, offset: int) -> int:
-    """Where the line holding ``offset`` ends (its line break, or the end of ``text``)."""
-    found = LINE_BREAK.search(text, offset)
-    return found.start() if found else len(text)
-
-
-def previous_line_end(text: str, start: int) -> int:
-    """The end of the line before the one starting at ``start`` (before its "\n", "\r\n" or "\r")."""
-    end = start - 1
-    return end - 1 if end > 0 and text[end] == "\n" and text[end - 1] == "\r" else end
-
-
 FOLLOW_UP = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there|then)\b", re.IGNORECASE
 )
@@ -437,7 +420,7 @@ def type_match(
     whose time is asked (``asked_event``)."""
     text = without_other_events(text, words)
     if counted:
-        text = without_other_measures(text, counted)
+        text = without_non_counts(without_other_measures(text, counted), counted)
     elif NUMBER in cues and DATE_CUES.isdisjoint(cues) and TIME_OF_DAY not in cues:
         # "How long has she been president?", "How big…?": a day of the month or a clock time is no
         # length, size or amount ("…at 6 a.m. on Tuesday, June 17").
@@ -485,8 +468,7 @@ def without_other_measures(text: str, counted: Collection[str]) -> str:
             or matches(unit, counted, stems)
         )
 
-    text = _MEASURE.sub(lambda m: m.group(0) if keep(m.group("unit")) else " ", text)
-    return without_non_counts(text, counted)
+    return _MEASURE.sub(lambda m: m.group(0) if keep(m.group("unit")) else " ", text)
 
 
 def without_non_counts(text: str, counted: Collection[str]) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vectorstore.records import Document
-from vectorstore.sentences import NOTE_MARKER
+from vectorstore.sentences import NOTE_MARKER, line_end, line_start, next_line_start, previous_line_end
 
 from . import features as ft
 from .errors import InvalidHistoryError, InvalidQuestionError
@@ -502,21 +502,21 @@ def table_header(text: str, offset: int) -> str | None:
     joined by `` | ``. A lone line with a `` | `` in it ("{xx | x is a string}") is prose.
     """
 
-    begin, end = ft.line_start(text, offset), ft.line_end(text, offset)
+    begin, end = line_start(text, offset), line_end(text, offset)
     if " | " not in text[begin:end]:
         return None
     first = begin
     while first > 0:
-        above_end = ft.previous_line_end(text, first)
-        above = ft.line_start(text, above_end)
+        above_end = previous_line_end(text, first)
+        above = line_start(text, above_end)
         if " | " not in text[above:above_end]:
             break
         first = above
-    after = end + 2 if text.startswith("\r\n", end) else end + 1
-    below = after < len(text) and " | " in text[after : ft.line_end(text, after)]
+    after = next_line_start(text, end)
+    below = after < len(text) and " | " in text[after : line_end(text, after)]
     if first == begin and not below:
         return None
-    return text[first : ft.line_end(text, first)].strip()
+    return text[first : line_end(text, first)].strip()
 
 
 _CLAUSE_END = re.compile(r"(?<=[;,–—:])\s+")
@@ -599,16 +599,16 @@ def overlaps(a: Candidate | Quote, b: Candidate | Quote) -> bool:
 
 def line_before(text: str, offset: int) -> str:
     """The text of ``offset``'s line before it (its paragraph so far, in a one-line-per-paragraph article)."""
-    return text[ft.line_start(text, offset) : offset]
+    return text[line_start(text, offset) : offset]
 
 
 def paragraph_before(text: str, offset: int) -> str:
     """The last non-blank line before ``offset``'s line, without its trailing space ("" if none). Read
     back from the line, not from a copy of the article before it: this runs once per candidate."""
-    end = ft.line_start(text, offset)
+    end = line_start(text, offset)
     while end > 0 and text[end - 1].isspace():
         end -= 1
-    return text[ft.line_start(text, end) : end]
+    return text[line_start(text, end) : end]
 
 
 def unnamed_speaker_after(text: str, offset: int, candidate: str, speaker: str) -> bool:
@@ -622,14 +622,14 @@ def unnamed_speaker_after(text: str, offset: int, candidate: str, speaker: str) 
 def quotation_continued_by(text: str, offset: int, speaker: str) -> bool:
     """``offset``'s paragraph is a quotation with no attribution of its own, and ``speaker`` speaks
     in the paragraph before it (the last non-blank line before)."""
-    if not ft.unattributed_quotation(line_after(text, ft.line_start(text, offset))):
+    if not ft.unattributed_quotation(line_after(text, line_start(text, offset))):
         return False
     return ft.speaks(paragraph_before(text, offset), speaker)
 
 
 def line_after(text: str, offset: int) -> str:
     """The rest of ``offset``'s line."""
-    return text[offset : ft.line_end(text, offset)]
+    return text[offset : line_end(text, offset)]
 
 
 # A sentence ends on terminal punctuation, perhaps inside closing quotes or brackets.
@@ -712,8 +712,9 @@ def decision_features(
         key_in_best = ft.key_support(terms, lambda t: ft.matches(t, best_words, best_stems))
     else:
         key_in_best = 0.0
+    cues = ft.type_cues(query.text)
     # Only the miss is a feature: whether a question asks for a type says nothing by itself.
-    asked = bool(ft.type_cues(query.text)) or ft.asks_name(query.text)
+    asked = bool(cues) or ft.asks_name(query.text)
     # A negation the best quote does not echo (an article's byline answers "who wrote…" whatever it says).
     negation = best is not None and not ft.asks_author(query.text) and ft.negation_missing(query.text, best.text)
     # "What did Lavrov say…" answered by a quote in which Lavrov does not speak: often right (the
@@ -736,7 +737,7 @@ def decision_features(
         # wants the fact, which a report of the pledge gives; the answer-type rules judge that.
         "speaker_silent": float(
             ft.asks_for_words(query.text)
-            and not ft.type_cues(query.text)
+            and not cues
             and not any(c.speaking or c.voiced_nearby for c in candidates)
         ),
         # "Which London club bought Holloway?" answered by "…sold Holloway to a London rival": the

@@ -34,7 +34,7 @@ from .errors import (
     UnreadableFileError,
 )
 from .records import Document
-from .sentences import LINE_BREAK, split_sentences
+from .sentences import line_end, next_line_start, split_sentences
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 TEXT_SUFFIXES = frozenset({".txt"}) | MARKDOWN_SUFFIXES
@@ -905,7 +905,8 @@ def front_matter(text: str) -> tuple[int, dict[str, str]] | None:
     article text, not a block that swallows the article.
     """
     begin = 1 if text.startswith("\ufeff") else 0
-    first, pos = _line(text, begin)
+    first = line_end(text, begin)
+    pos = next_line_start(text, first)
     fence = _FENCES.get(text[begin:first].rstrip()) if pos > first else None
     if fence is None:
         return None
@@ -915,7 +916,8 @@ def front_matter(text: str) -> tuple[int, dict[str, str]] | None:
     keys: list[str] = []
     prose = False
     while pos < len(text):
-        end, after = _line(text, pos)
+        end = line_end(text, pos)
+        after = next_line_start(text, end)
         line = text[pos:end].rstrip()
         if line in closers:
             named = any(k.lower() in _FRONT_MATTER_KEYS for k in keys)
@@ -932,13 +934,6 @@ def front_matter(text: str) -> tuple[int, dict[str, str]] | None:
             fields.setdefault(field.group(1).lower(), value)
         pos = after
     return None
-
-
-def _line(text: str, pos: int) -> tuple[int, int]:
-    """(end of the line starting at ``pos``, start of the next one): "\n", "\r\n" and a classic-Mac
-    lone "\r" each end a line; the last line ends with the text."""
-    found = LINE_BREAK.search(text, pos)
-    return (found.start(), found.end()) if found else (len(text), len(text))
 
 
 def _yaml_scalar(raw: str) -> str | None:

@@ -88,6 +88,31 @@ _LINE = re.compile(r"[^\r\n]+")
 # One line break: "\n", Windows "\r\n" or a classic-Mac lone "\r". Text keeps the breaks it has (offsets
 # index it), so everything that reads lines or paragraphs reads all three.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def line_start(text: str, offset: int) -> int:
+    """Where the line holding ``offset`` starts (after the last line break before it)."""
+    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+
+
+def line_end(text: str, offset: int) -> int:
+    """Where the line holding ``offset`` ends (its line break, or the end of ``text``)."""
+    found = LINE_BREAK.search(text, offset)
+    return found.start() if found else len(text)
+
+
+def next_line_start(text: str, end: int) -> int:
+    """Where the line after the one ending at ``end`` starts (past its "\n", "\r\n" or "\r"); ``end``
+    itself at the end of ``text``."""
+    found = LINE_BREAK.match(text, end)
+    return found.end() if found else end
+
+
+def previous_line_end(text: str, start: int) -> int:
+    """The end of the line before the one starting at ``start`` (before its "\n", "\r\n" or "\r")."""
+    end = start - 1
+    return end - 1 if end > 0 and text[end] == "\n" and text[end - 1] == "\r" else end
+
 # Terminal punctuation, optional closing quotes/brackets and footnote markers ("…in 1978.[3]",
 # "….[citation needed]", "…dawn.²": a saved Wikipedia page, a note number), whitespace, then
 # something that can start a sentence.
