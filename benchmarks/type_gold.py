@@ -6,10 +6,13 @@ holds the asked type (``qa.features.type_match``), with every rule below on, and
 - *counts*: a day of the month or a clock time is no count, length or size, nor, for "how many", a
   sum of money or a percentage (``qa.features.without_calendar_times``, ``without_non_counts``);
 - *year/month*: "In what year…?" asks for a year and "Which month…?" for a month, not any date
-  (``qa.features.YEAR``, ``MONTH``).
+  (``qa.features.YEAR``, ``MONTH``);
 - *start/end*: a time question about the start of an event ("…founded?", "…did he arrive?") is not
   answered by a sentence that tells only of its end ("…closed in 2001"), nor the other way round
-  (``qa.features.asked_event``, ``tells_the_other_end``).
+  (``qa.features.asked_event``, ``tells_the_other_end``);
+- *other things*: a clause or sentence about another named thing holds no answer when another clause
+  names what the question names ("…about 600 people at Cobre Valley High School, and a second shelter
+  opened in Santa Lucía" for the Santa Lucía shelter; ``qa.features.without_other_things``).
 
     python benchmarks/type_gold.py ../shared/train/squad2-train/questions.json ../shared/bench/squad2-dev/questions.json
 
@@ -66,7 +69,13 @@ def gold_sentences(path: Path) -> Iterator[GoldSentence]:
 def holds_the_type(gold: GoldSentence) -> bool:
     q = gold.question
     kind = ft.type_match(
-        gold.sentence, ft.type_cues(q), False, ft.question_words(q), counted=ft.counted_words(q), event=ft.asked_event(q)
+        gold.sentence,
+        ft.type_cues(q),
+        False,
+        ft.question_words(q),
+        counted=ft.counted_words(q),
+        event=ft.asked_event(q),
+        names=ft.question_names(q),
     )
     return kind >= 1.0
 
@@ -88,10 +97,15 @@ def start_end_off() -> AbstractContextManager[object]:
     return mock.patch.object(ft, "asked_event", lambda question: None)
 
 
+def other_things_off() -> AbstractContextManager[object]:
+    return mock.patch.object(ft, "without_other_things", lambda text, names: text)
+
+
 RULES: dict[str, Callable[[], AbstractContextManager[object]]] = {
     "counts": counts_off,
     "year/month": year_month_off,
     "start/end": start_end_off,
+    "other things": other_things_off,
 }
 
 

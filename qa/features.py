@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 
-from vectorstore.sentences import LINE_BREAK, TITLE_ABBREVIATIONS, line_end, line_start
+from vectorstore.sentences import LINE_BREAK, TITLE_ABBREVIATIONS, line_end, line_start, split_sentences
 
 from .lexical import STOPWORDS, tokenize
 
@@ -414,11 +414,13 @@ def type_match(
     category: str = "",
     counted: Collection[str] = (),
     event: tuple[int, int] | None = None,
+    names: Collection[str] = (),
 ) -> float:
     """1.0 when ``text`` holds the kind of answer asked for; 0.5 for a weaker 'who' match.
     ``counted``: what a "how many" question counts (``counted_words``); ``event``: the start or end
-    whose time is asked (``asked_event``)."""
+    whose time is asked (``asked_event``); ``names``: the question's names (``question_names``)."""
     text = without_other_events(text, words)
+    text = without_other_things(text, names)
     if counted:
         text = without_non_counts(without_other_measures(text, counted), counted)
     elif NUMBER in cues and DATE_CUES.isdisjoint(cues) and TIME_OF_DAY not in cues:
@@ -433,6 +435,86 @@ def type_match(
     if who:
         score = max(score, name_score(text, words, category))
     return score
+
+
+def question_names(question: str) -> frozenset[str]:
+    """The question's capitalised words past its first, casefolded: "santa", "lucía" for "How many
+    people were staying at the Santa Lucía fairgrounds shelter?"."""
+    out = set()
+    for match in _CAPITAL.finditer(question):
+        word = match.group(0).casefold()
+        if match.start() > 0 and word not in _NOT_NAMES:
+            out.add(word)
+    return frozenset(out)
+
+
+# Coordinated clauses and sentences: "An evacuation centre at Cobre Valley High School had taken in about
+# 600 people by midday, and the Red Cross said it was opening a second shelter at the county fairgrounds
+# in Santa Lucía." What goes on about the same thing stays with the part before it: a clause whose
+# subject is a pronoun ("…, but it reached its capacity of 400 cots"; "…, and on 2 November 1830, he set
+# out") or that goes on in time ("…, and thereafter the Gelug was given…"), and a sentence that does so
+# or opens with "The …" ("The 23-year-old forward signed…" after "…the signing of Lucas Moreira…").
+_CLAUSE_BREAK = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
+_GOES_ON = re.compile(
+    r"(?:[^,]{0,60},\s+){0,2}(?:he|she|it|they)\b|(?:its|his|her|their|then|thereafter|afterwards|later)\b", re.I
+)
+_REFERS_BACK = re.compile(r"[“\"‘(]?(?:this|that|these|those|the)\b", re.I)
+# A clause break, another sentence or another line may follow (``without_other_things``' quick exit).
+_PARTED = re.compile(r",\s+(?:and|but|while|whereas)\s|;\s|[.!?…]\S*\s+\S|[\r\n]")
+_LIST_ITEM = 3  # words: "…Queens, Manhattan, and the Bronx" joins a list, not a clause
+
+
+def _clauses(sentence: str) -> list[str]:
+    parts, cursor = [], 0
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        before = sentence[cursor : match.start()]
+        if match.group(0).startswith(",") and len(_WORD.findall(before.rsplit(",", 1)[-1])) <= _LIST_ITEM:
+            continue
+        parts.append(before)
+        cursor = match.end()
+    return [*parts, sentence[cursor:]]
+
+
+def without_other_things(text: str, names: Collection[str]) -> str:
+    """``text`` less its clauses about another named thing, when another of its clauses names what
+    the question names: the 600 people are Cobre Valley High School's, no count for the Santa Lucía
+    shelter. ``names``: the question's (``question_names``)."""
+    # Cheap exits first (every candidate of a question with a name comes here): one clause, or no
+    # word of the text shares a name's first letters (``matches`` needs that much).
+    if not names or not _PARTED.search(text):
+        return text
+    folded = text.casefold()
+    if not any(name[:5] in folded for name in names):
+        return text
+    groups: list[str] = []
+    for span in split_sentences(text):
+        for i, part in enumerate(_clauses(text[span.start : span.end])):
+            goes_on = _GOES_ON.match(part) or (i == 0 and _REFERS_BACK.match(part))
+            if groups and goes_on:
+                groups[-1] += f" {part}"
+            else:
+                groups.append(part)
+    if len(groups) < 2:
+        return text
+    stems = word_stems(names)
+
+    def named(group: str) -> tuple[bool, bool]:
+        """(names what the question names, names something else); a part's first word is capitalised anyway."""
+        asked = other = False
+        for match in _CAPITAL.finditer(group):
+            word = match.group(0).casefold()
+            if word in _NOT_NAMES:
+                continue
+            if matches(word, names, stems):
+                asked = True
+            elif match.start() > 1:
+                other = True
+        return asked, other
+
+    found = [named(g) for g in groups]
+    if not any(asked for asked, _ in found) or all(asked for asked, _ in found):
+        return text
+    return " ".join(g for g, (asked, other) in zip(groups, found, strict=True) if asked or not other)
 
 
 # "How many barrels of oil…?" counts barrels: "a three-day state visit" measures the visit in days and

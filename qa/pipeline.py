@@ -371,6 +371,8 @@ def score_sentences(
     event = ft.asked_event(query.text)
     negated = ft.asks_negated(query.text)
     speaker = ft.asked_speaker(query.text)
+    # A byline stands above lines about something else: for "who wrote…?" its name is no other thing's.
+    asked_names = frozenset() if author else ft.question_names(query.text)
     forms = ft.form_cues(query.text)
     # "When did he take the post?" after "Who is Russia's foreign minister?" still asks about Russia's.
     possessed = ft.possessions(query.text) + ft.possessions(query.topic)
@@ -395,7 +397,7 @@ def score_sentences(
         cov = coverage(weights, text if header is None or text.startswith(header) else f"{header}\n{text}")
         # A pair across a chunk boundary stands in both passages: the better one counts.
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
-        kind = ft.type_match(text, cues, who, words, category, counted, event)
+        kind = ft.type_match(text, cues, who, words, category, counted, event, asked_names)
         # The asked-about speaker speaks in it, or it stands in a quotation of theirs that their
         # paragraph opened earlier.
         speaking = bool(speaker) and (

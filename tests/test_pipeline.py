@@ -48,6 +48,7 @@ from qa.features import (
     owner_echo,
     pinned_time,
     possessions,
+    question_names,
     question_words,
     quoted_by,
     speaker_in_words,
@@ -1385,6 +1386,74 @@ def test_a_clause_about_another_time_holds_no_answer_type() -> None:
     assert type_match(earlier, type_cues(in_2018), False, question_words(in_2018)) == 1.0
     # the year itself still answers "when": only what follows "when" is cut
     assert type_match("Putin closed it in 2001, when relations warmed.", type_cues("When did Putin close it?"), False, set()) == 1.0
+
+
+def typed(text: str, question: str) -> float:
+    """``type_match`` of ``text`` for ``question``, read as the pipeline reads it."""
+    return type_match(
+        text,
+        type_cues(question),
+        asks_name(question),
+        question_words(question),
+        counted=counted_words(question),
+        names=question_names(question),
+    )
+
+
+SHELTERS = (
+    "An evacuation centre at Cobre Valley High School had taken in about 600 people by midday, and the "
+    "Red Cross said it was opening a second shelter at the county fairgrounds in Santa Lucía."
+)
+
+
+def test_a_clause_about_another_named_thing_holds_no_answer_type() -> None:
+    assert question_names("How many people were staying at the Santa Lucía shelter?") == {"santa", "lucía"}
+    # the 600 people are the high school's: no count for the fairgrounds shelter the question names
+    assert typed(SHELTERS, "How many people were staying at the Santa Lucía shelter?") == 0.0
+    assert typed(SHELTERS, "How many people were staying at the Cobre Valley shelter?") == 1.0
+    # a question that names neither reads the whole sentence
+    assert typed(SHELTERS, "How many people had the evacuation centre taken in?") == 1.0
+    # a clause whose subject is a pronoun goes on about the thing before it
+    pinecrest = (
+        "The Red Cross opened a shelter at Pinecrest High School on Saturday, but it reached its capacity "
+        "of 400 cots by 9 p.m., and a second shelter opened at a Lutheran church in Dorrance."
+    )
+    assert typed(pinecrest, "How many cots does the Lutheran church shelter in Dorrance have?") == 0.0
+    assert typed(pinecrest, "How many cots does the Pinecrest High School shelter have?") == 1.0
+    assert typed(
+        "Chopin's successes opened the door to western Europe for him, and on 2 November 1830, he set out, "
+        "in the words of Zdzisław Jachimecki, into the wide world.",
+        "On what date did Frédéric begin his journey into Western Europe?",
+    ) == 1.0
+
+
+def test_a_list_and_a_sentence_that_refers_back_are_no_other_thing() -> None:
+    # "…Manhattan, and the Bronx" ends a list, not a clause
+    boroughs = (
+        "If the boroughs were each independent cities, four of the boroughs (Brooklyn, Queens, Manhattan, "
+        "and the Bronx) would be among the ten most populous cities in the United States."
+    )
+    assert typed(boroughs, "How many of New York's boroughs would be among the United States' largest cities?") == 1.0
+    # "The 23-year-old forward" is the player named in the sentence before
+    signing = (
+        "Northbridge Rovers completed the signing of Brazilian striker Lucas Moreira on Friday. The "
+        "23-year-old forward signed a five-year contract at the club's training ground in Castleford."
+    )
+    assert typed(signing, "How old is Lucas Moreira?") == 1.0
+    # a sentence that names another thing does not: Rosa Jimenez's ten minutes count no one at the shelter
+    jimenez = f"{SHELTERS} Rosa Jimenez, a retired teacher, said she had about ten minutes to leave."
+    assert typed(jimenez, "How many people were staying at the Santa Lucía shelter?") == 0.0
+
+
+def test_the_pipeline_reads_the_answer_type_of_the_named_things_clause() -> None:
+    text = f"Wildfire\n\n{SHELTERS}\n"
+    found = candidate(text, "How many people were staying at the Santa Lucía shelter?", "An evacuation")
+    assert found.type_match == 0.0
+    assert candidate(text, "How many people were staying at the Cobre Valley shelter?", "An evacuation").type_match == 1.0
+    # "who wrote…?": the byline read with the lead below it keeps its name, however the lead's clauses go
+    signed = f"Shelters fill up\n\nBy Ana Ruiz\n\n{SHELTERS}\n"
+    byline = candidate(signed, "Who wrote the article about the Santa Lucía shelter?", "By Ana Ruiz\n\nAn evacuation")
+    assert byline.byline == 1.0 and byline.type_match == 1.0
 
 
 def test_what_a_thing_is_called_asks_for_a_name() -> None:

@@ -64,3 +64,15 @@ def test_the_start_end_rule_is_read_on_and_off(type_gold: ModuleType) -> None:
     assert not type_gold.holds_the_type(closure)
     with type_gold.start_end_off():
         assert type_gold.holds_the_type(closure)
+
+
+def test_the_other_things_rule_is_read_on_and_off(type_gold: ModuleType) -> None:
+    # The 600 people are the high school's, no count for the fairgrounds shelter, unless the rule is off.
+    other = type_gold.GoldSentence(
+        "How many people stayed at the Santa Lucía shelter?",
+        "600",
+        "About 600 people stayed at Cobre Valley High School, and a second shelter opened in Santa Lucía.",
+    )
+    assert not type_gold.holds_the_type(other)
+    with type_gold.other_things_off():
+        assert type_gold.holds_the_type(other)
