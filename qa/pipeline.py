@@ -398,6 +398,14 @@ def score_sentences(
         # A pair across a chunk boundary stands in both passages: the better one counts.
         passage = max(passage_score.get(chunk_id, 0.0), passage_score.get(also, 0.0))
         kind = ft.type_match(text, cues, who, words, category, counted, event, asked_names)
+        if n == 2 and not (who or author) and kind > 0:
+            # A sentence before the one that matches is context, its numbers and dates its own: "The
+            # company, founded in 2011, …" | "Veridian is also testing a similar tablet for tree nut
+            # allergies…" gives no date for the tablet. Unless it shares a word with the question, the
+            # type is read in the sentence after (which goes on about the first: "…,” he said").
+            first_end = chunk.sentences[position].end
+            if coverage(weights, doc.text[start:first_end]) == 0:
+                kind = ft.type_match(doc.text[first_end:span_end], cues, who, words, category, counted, event, asked_names)
         # The asked-about speaker speaks in it, or it stands in a quotation of theirs that their
         # paragraph opened earlier.
         speaking = bool(speaker) and (

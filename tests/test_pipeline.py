@@ -1456,6 +1456,23 @@ def test_the_pipeline_reads_the_answer_type_of_the_named_things_clause() -> None
     assert byline.byline == 1.0 and byline.type_match == 1.0
 
 
+def test_a_sentence_before_the_match_gives_a_pair_no_answer_type_of_its_own() -> None:
+    text = (
+        "Allergy tablet\n\nThe company, founded in 2011, has spent about $600 million developing the drug.\n\n"
+        "Veridian is also testing a similar tablet for tree nut allergies, with results from a trial expected soon.\n"
+    )
+
+    def pair(question: str) -> pl.Candidate:
+        found = candidate(text, question, "The company")
+        assert found.sentences == 2 and found.text.endswith("expected soon.")
+        return found
+
+    # 2011 is the company's founding, no date for the tablet: the sentence shares no word with the question
+    assert pair("When will the tree nut allergy tablet be approved?").type_match == 0.0
+    # …but it answers a question about itself
+    assert pair("When was the company testing the tree nut tablet founded?").type_match == 1.0
+
+
 def test_what_a_thing_is_called_asks_for_a_name() -> None:
     assert asks_name("What is the fire called?")
     assert asks_name("What was the operation named?")
