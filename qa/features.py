@@ -1463,12 +1463,19 @@ def asks_venue(question: str) -> bool:
     return bool(_ASKS_VENUE.match(question))
 
 
+# ", which …" after a noun, up to the clause's end: it describes that noun ("the plan, which includes…").
+_DESCRIBING_CLAUSE = re.compile(r"(?P<head>[\w’'-]+),\s+which\b[^,;.!?]*")
+
+
 def gives_a_location(question: str, text: str) -> bool:
     """``text`` places something: a locative preposition before a place noun ("near a roadside rest
     area") or before a capitalised name that is not the question's own, nor a person's (a title), a
     month, a weekday or an adjective ("the Russian endorsement")."""
     words = question_words(question)
     stems = word_stems(words)
+    # "…to vote on the city's capital improvement plan, which includes a proposed new fire station in
+    # the Westfield district": a place in a clause that describes another thing is that thing's.
+    text = _DESCRIBING_CLAUSE.sub(lambda m: m.group(0) if m.group("head").casefold() in words else ",", text)
     if _TO_PLACE.search(text):
         return True
     for match in _LOCATIVE.finditer(text):

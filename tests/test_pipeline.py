@@ -1535,6 +1535,10 @@ def test_where_an_event_is_held_wants_a_venue() -> None:
     assert asks_venue(question) and asks_venue("Where did Putin and Bush meet?")
     assert not asks_venue("Where is the company based?") and not asks_venue("Where was the author writing from?")
     assert gives_a_location(question, "The meeting will be held at the converted tram depot.")
+    # a place in a ", which …" clause is the described thing's (the fire station's), not the meeting's
+    plan = "The council will meet on June 18 to vote on the plan, which includes a new fire station in the Westfield district."
+    assert not gives_a_location("Where will the June 18 council meeting be held?", plan)
+    assert gives_a_location("Where is the new fire station in the plan?", plan)
     assert gives_a_location(question, "They will meet in Mexico City on Thursday.")
     assert gives_a_location("Where did he meet Putin?", "He sat down in the Kremlin on Thursday.")
     # A place noun after "to" with its article is a destination; a bare name after "to" is not.
