@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
 from vectorstore.sentences import LINE_BREAK, TITLE_ABBREVIATIONS, line_end, line_start, split_sentences
 
@@ -437,15 +437,19 @@ def type_match(
     return score
 
 
+def _capital_words(text: str) -> Iterator[tuple[int, str]]:
+    """``text``'s capitalised words that may be names (not function words, titles, weekdays or
+    months), casefolded, with where each starts."""
+    for match in _CAPITAL.finditer(text):
+        word = match.group(0).casefold()
+        if word not in _NOT_NAMES:
+            yield match.start(), word
+
+
 def question_names(question: str) -> frozenset[str]:
     """The question's capitalised words past its first, casefolded: "santa", "lucía" for "How many
     people were staying at the Santa Lucía fairgrounds shelter?"."""
-    out = set()
-    for match in _CAPITAL.finditer(question):
-        word = match.group(0).casefold()
-        if match.start() > 0 and word not in _NOT_NAMES:
-            out.add(word)
-    return frozenset(out)
+    return frozenset(word for at, word in _capital_words(question) if at > 0)
 
 
 # Coordinated clauses and sentences: "An evacuation centre at Cobre Valley High School had taken in about
@@ -460,7 +464,7 @@ _GOES_ON = re.compile(
 )
 _REFERS_BACK = re.compile(r"[“\"‘(]?(?:this|that|these|those|the)\b", re.I)
 # A clause break, another sentence or another line may follow (``without_other_things``' quick exit).
-_PARTED = re.compile(r",\s+(?:and|but|while|whereas)\s|;\s|[.!?…]\S*\s+\S|[\r\n]")
+_PARTED = re.compile(rf"{_CLAUSE_BREAK.pattern}|[.!?…]\S*\s+\S|{LINE_BREAK.pattern}")
 _LIST_ITEM = 3  # words: "…Queens, Manhattan, and the Bronx" joins a list, not a clause
 
 
@@ -501,13 +505,10 @@ def without_other_things(text: str, names: Collection[str]) -> str:
     def named(group: str) -> tuple[bool, bool]:
         """(names what the question names, names something else); a part's first word is capitalised anyway."""
         asked = other = False
-        for match in _CAPITAL.finditer(group):
-            word = match.group(0).casefold()
-            if word in _NOT_NAMES:
-                continue
+        for at, word in _capital_words(group):
             if matches(word, names, stems):
                 asked = True
-            elif match.start() > 1:
+            elif at > 1:
                 other = True
         return asked, other
 
