@@ -15,7 +15,7 @@ from pathlib import Path
 from . import pipeline as pl
 from .confidence import ConfidenceModel, answer_probability, support_level
 from .errors import InvalidQuestionError, QuoteIntegrityError
-from .features import asked_kind, asked_place, pinned_time, speaker_in_words, withheld_in_words
+from .features import asked_kind, asked_place, defined_term, pinned_time, speaker_in_words, withheld_in_words
 from .lexical import LexicalIndex
 from .protocols import CorpusReader, Snapshot
 from .records import Answer, Passage, Quote
@@ -186,7 +186,8 @@ def _missing(evidence: Evidence) -> str:
     """What the abstention names as absent: the kind of answer asked for, the asked-for speaker's words, or a name."""
     if evidence.features.get("type_missing") or evidence.features.get("type_rescued"):
         # Rescued: the sentence closest in wording gives none; the one that does is no sure answer.
-        return asked_kind(evidence.query.text) or asked_place(evidence.query.text)
+        question = evidence.query.text
+        return asked_kind(question) or asked_place(question) or ("definition" if defined_term(question) else "")
     if evidence.features.get("time_missing"):
         return f"mention of “{pinned_time(evidence.query.text)}”"
     if evidence.features.get("speaker_silent"):

@@ -920,9 +920,57 @@ _NAMING = re.compile(
 )
 
 
+# "What is a class action lawsuit?", "What is anaphylaxis?": a term to define. Not "the …" or "…'s …" (a
+# fact about a thing: "What is the capital of…", "What is Cuba's main export?"), not a name (news
+# describes names in passing: "the Kremlin-backed daily Vzglyad"), and not "What is a solar chimney made
+# of?" or "What is a typical …?" (something else is asked about the term).
+_ASKS_DEFINITION = re.compile(
+    r"^(?i:what\s+(?:is|are))\s+(?:(?i:an?)\s+)?(?P<term>[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,3})\s*\?\s*$"
+)
+_NOT_A_TERM = frozenset((
+    "called", "named", "known", "used", "made", "located", "based", "like", "worth", "typical", "common",
+    "main", "usual", "example", "another", "next", "last", "first", "best", "latest",
+))  # fmt: skip
+
+
+def defined_term(question: str) -> str:
+    """The term whose definition "What is (a/an) X?" asks for ("class action lawsuit"), or ""."""
+    match = _ASKS_DEFINITION.match(question.strip())
+    if not match:
+        return ""
+    term = match.group("term")
+    words = term.split()
+    if any(w in STOPWORDS or w in _NOT_A_TERM or "'" in w or "’" in w for w in words):
+        return ""
+    return " ".join(words)
+
+
+@functools.lru_cache(maxsize=256)
+def _definition_pattern(term: str) -> re.Pattern[str]:
+    """Where a sentence says what ``term`` is: "A solar cell is…", "…a solar chimney (or thermal
+    chimney) is…", "anaphylaxis, a severe…", "…enemy ghosts named Poes"; the last word singular or
+    plural."""
+    *head, last = term.split()
+    phrase = r"\s+".join([*map(re.escape, head), re.escape(last[:-1] if last.endswith("s") else last) + r"(?:s|es)?"])
+    return re.compile(
+        rf"\b{phrase}\b(?:\s*\([^()]{{0,80}}\))?(?:\s*,[^,.;!?]{{0,60}},)?\s+"
+        r"(?:is|are|was|were|refers?\s+to|means?|describes?|denotes?|involves?)\b"
+        rf"|\b{phrase}\b\s*(?:,\s*(?:an?|the)\s|[—–:(])"
+        rf"|\b(?:called|named|known\s+as|termed|dubbed|referred\s+to\s+as)\s+(?:an?\s+|the\s+)?[“\"‘]?{phrase}\b",
+        re.I,
+    )
+
+
+def defines(term: str, text: str) -> bool:
+    """``text`` says what ``term`` (``defined_term``) is, rather than merely using it ("…certified as a
+    class action")."""
+    return bool(term) and _definition_pattern(term).search(text) is not None
+
+
 def form_cues(question: str) -> tuple[re.Pattern[str], ...]:
     """Patterns of a sentence that fits the question's *form* beyond its answer type: a reason for
-    "why", a quoted expression for "what word", a name or gloss for "what is the term for"."""
+    "why", a quoted expression for "what word", a name or gloss for "what is the term for", a
+    definition for "what is a …?"."""
     cues = []
     if _ASKS_REASON.search(question):
         cues.append(_REASON)
@@ -930,6 +978,8 @@ def form_cues(question: str) -> tuple[re.Pattern[str], ...]:
         cues.append(_QUOTED_TERM)
     if _ASKS_NAMING.search(question):
         cues.append(_NAMING)
+    if term := defined_term(question):
+        cues.append(_definition_pattern(term))
     return tuple(cues)
 
 
@@ -1475,8 +1525,9 @@ def gives_a_location(question: str, text: str) -> bool:
     words = question_words(question)
     stems = word_stems(words)
     # "…to vote on the city's capital improvement plan, which includes a proposed new fire station in
-    # the Westfield district": a place in a clause that describes another thing is that thing's.
-    text = _DESCRIBING_CLAUSE.sub(lambda m: m.group(0) if m.group("head").casefold() in words else ",", text)
+    # the Westfield district": a place in a clause that describes another thing is that thing's. The
+    # question's own thing ("programme" for "…the housing programmes, which…") keeps its clause.
+    text = _DESCRIBING_CLAUSE.sub(lambda m: m.group(0) if matches(m.group("head").casefold(), words, stems) else ",", text)
     if _TO_PLACE.search(text):
         return True
     for match in _LOCATIVE.finditer(text):

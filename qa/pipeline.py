@@ -735,10 +735,13 @@ def decision_features(
     # "Where will the June 18 council meeting be held?" answered by "The council is scheduled to meet
     # again on June 18…": a time, no venue.
     place = place or (best is not None and ft.asks_venue(query.text) and not ft.gives_a_location(query.text, best.text))
+    # "What is anaphylaxis?" answered by a sentence that uses the word but does not say what it is.
+    term = ft.defined_term(query.text)
+    undefined = best is not None and bool(term) and not ft.defines(term, best.text)
     # "…in 1973?", "…four years ago?": a quote that does not state the asked time is about another.
     pinned = ft.pinned_time(query.text)
     return {
-        "type_missing": float((asked and (best is None or best.type_match == 0.0)) or place),
+        "type_missing": float((asked and (best is None or best.type_match == 0.0)) or place or undefined),
         "time_missing": float(best is not None and bool(pinned) and not ft.states_time(best.text, pinned)),
         "negation_missing": float(negation),
         "speaker_missing": float(bool(speaker) and best is not None and not best.speaking),

@@ -35,6 +35,8 @@ from qa.features import (
     asks_venue,
     category_modifiers,
     counted_words,
+    defined_term,
+    defines,
     form_cues,
     gives_a_location,
     key_support,
@@ -1539,6 +1541,8 @@ def test_where_an_event_is_held_wants_a_venue() -> None:
     plan = "The council will meet on June 18 to vote on the plan, which includes a new fire station in the Westfield district."
     assert not gives_a_location("Where will the June 18 council meeting be held?", plan)
     assert gives_a_location("Where is the new fire station in the plan?", plan)
+    programmes = "They voted on the housing programmes, which include a new shelter in the Westfield district."
+    assert gives_a_location("Where is the new shelter in the housing programme?", programmes)  # stem-aware
     assert gives_a_location(question, "They will meet in Mexico City on Thursday.")
     assert gives_a_location("Where did he meet Putin?", "He sat down in the Kremlin on Thursday.")
     # A place noun after "to" with its article is a destination; a bare name after "to" is not.
@@ -1553,6 +1557,39 @@ def test_where_an_event_is_held_wants_a_venue() -> None:
     assert evidence.features["type_missing"] == 1.0
     placed = text.replace("for Thursday evening", "for Thursday evening at Dunmore town hall")
     assert engine(FakeReader({"a.txt": placed})).evidence(question).features["type_missing"] == 0.0
+
+
+def test_a_definition_asked_for_is_not_answered_by_a_mention() -> None:
+    assert defined_term("What is a class action lawsuit?") == "class action lawsuit"
+    assert defined_term("What is anaphylaxis?") == "anaphylaxis"
+    # facts about a thing, a name, or something else asked about the term: no definition asked
+    for question in (
+        "What is the capital of Peru?",
+        "What is Cuba's main export?",
+        "What is European Union law?",
+        "What is a solar chimney made of?",
+        "What are typical thermal mass materials?",
+        "What is it?",
+    ):
+        assert defined_term(question) == "", question
+    assert defines("solar chimney", "A solar chimney (or thermal chimney, in this context) is a passive ventilation system.")
+    assert defines("solar cells", "A solar cell is a device that converts light into electricity.")
+    assert defines("anaphylaxis", "Anaphylaxis, a severe allergic reaction, can kill within minutes.")
+    assert defines("poes", "The player can hunt for enemy ghosts named Poes.")
+    assert not defines("class action lawsuit", "His lawsuit was joined by 3,200 drivers and certified as a class action.")
+    assert not defines("anaphylaxis", "Accidental exposure to peanuts can cause anaphylaxis.")
+    # the defining sentence fits the question's form, the mention does not
+    assert any(p.search("Anaphylaxis is a severe allergic reaction.") for p in form_cues("What is anaphylaxis?"))
+    question = "What is anaphylaxis?"
+    text = "Allergy\nAccidental exposure to peanuts can cause anaphylaxis in children.\n"
+    model = ConfidenceModel(weights={}, bias=-1.0, means={}, scales={})
+    evidence = engine(FakeReader({"a.txt": text}), model).evidence(question)
+    assert evidence.features["type_missing"] == 1.0
+    assert evidence.confidence == pytest.approx(model.probability({}) * S.missing_type_factor)
+    answer = engine(FakeReader({"a.txt": text}), model).answer(question)
+    assert answer.abstained and answer.missing == "definition"
+    defined = text.replace("in children.", "in children. Anaphylaxis is a severe allergic reaction that can kill.")
+    assert engine(FakeReader({"a.txt": defined})).evidence(question).features["type_missing"] == 0.0
 
 
 def test_a_quote_that_does_not_state_the_pinned_time_is_about_another() -> None:
