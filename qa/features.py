@@ -25,7 +25,7 @@ _MONEY_WORDS = r"dollars?|euros?|pounds?|rubles?|roubles?|pesos?|yuan|yen|francs
 # The question asks who wrote *the article* (its byline is the answer), not who wrote a song or a
 # letter mentioned in it: "who wrote the article…", "the author of the story", "byline".
 ASKS_AUTHOR = re.compile(
-    r"\b(who (wrote|reported|is the author of)|(author|writer|reporter)s? of|written by)\b.*\b(article|story|piece|report)\b"
+    r"\b(who (wrote|reported|is the author of)|(author|writer|reporter|journalist)s? (of|on|behind)|written by)\b.*\b(article|story|piece|report)\b"
     r"|\b(article|story|piece)['’]?s? (author|writer|reporter)\b|\bbyline\b"
     # "What is the author's social media handle?": the byline block holds it, not the article's text.
     r"|\bthe (author|writer|reporter)['’]s (?:[\w-]+ ){0,2}(handle|name|account|username|email)\b",
@@ -71,6 +71,8 @@ DISTANCE = re.compile(
     r"astronomical units?)\b",
     re.I,
 )
+# A tally: "voted 4-3", "by 6 to 1", "a 3-0 decision", "unanimously", "by 251 votes".
+TALLY = re.compile(r"(?<![\d,.])\d{1,3}\s*(?:-|–|to)\s*\d{1,3}(?![\d,.]*\d)|\bunanimous(?:ly)?\b|\b\d[\d,]*\s+votes?\b", re.I)
 # A percentage or a fraction: "68.2 percent", "12%", "half", "two-thirds", "one in five", "a majority".
 SHARE = re.compile(
     r"\d\s*(?:%|percent\b|per\s?cent\b|pc\b)|\b(?:percent|per cent|half|halves|thirds?|quarters?|fifths?|tenths?|"
@@ -127,6 +129,16 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
     # "How old is X?" is not answered by any number ("for twenty-two years", "22 new officers"): by an age.
     (re.compile(r"^how old\b|\b(at )?what age\b", re.I), AGE, "age"),
     (re.compile(r"^how far\b", re.I), DISTANCE, "distance"),
+    # "What was the board's vote on the merger?", "How did the council vote?": a tally ("voted 4-3").
+    (
+        re.compile(
+            r"^what\s+(?:was|is|were)\s+(?:the\s+)?(?:[\w’'-]+['’]s\s+)?(?:final\s+)?(?:vote|tally|score)s?\b(?!\s+(?:about|for)\b)"
+            r"|^how\s+did\s+(?:the\s+)?(?:[\w’'-]+\s+){0,4}?vote\s*[?.!]*$",
+            re.I,
+        ),
+        TALLY,
+        "tally",
+    ),
     # "How long has X been recognised…?" is answered by "since the 1950s" as well as by "for 60 years".
     (
         re.compile(r"^how long\b", re.I),
@@ -171,6 +183,11 @@ ENTITY_NOUNS = (
     "scientist", "person", "people", "man", "woman",
     "club", "team", "league", "university", "college", "school", "hospital", "regulator", "ministry", "brand",
     "manufacturer", "maker", "network", "channel", "studio", "band", "federation", "charity",
+    # People named by their office or trade: "Which judge wrote the opinion?" wants the judge's name.
+    "judge", "senator", "governor", "mayor", "lawyer", "attorney", "prosecutor", "doctor", "ambassador",
+    "chancellor", "commander", "councillor", "councilor", "director", "manager", "coach", "chairman",
+    "chairwoman", "officer", "engineer", "architect", "player", "candidate", "superintendent", "inspector",
+    "economist", "professor", "researcher", "expert",
 )  # fmt: skip
 _ENTITY = re.compile(
     r"^(?:in |from |by |for |to |with )?(?:which|what)\s+"
@@ -274,10 +291,20 @@ _ARTICLE_FRAMING_END = re.compile(
 )
 
 
+# "Roughly how many wheels…?", "And in which year did he launch it?": a hedge or a conversational
+# opener before the question word hides it from every rule that reads the question's start.
+_LEAD_IN = re.compile(
+    r"^(?:(?:and|but|so|okay|ok|well|then|also|now)\s*,?\s+)?(?:(?:roughly|approximately|about|around|exactly|precisely|just)\s+)?"
+    r"(?=(?:how|when|where|who|whom|whose|what|which|why|in|on|at|during|for|according)\b)",
+    re.I,
+)
+
+
 def topic_text(question: str) -> str:
-    """The question less its framing about the article ("How does the article describe X?" → "X?",
-    "According to the report, who paid?" → "Who paid?"); the question itself when nothing is left."""
-    topic = _ARTICLE_FRAMING_END.sub("", _ARTICLE_FRAMING.sub("", question, count=1), count=1)
+    """The question less its lead-in and its framing about the article ("Roughly how many…?" →
+    "How many…?", "How does the article describe X?" → "X?", "According to the report, who paid?" →
+    "Who paid?"); the question itself when nothing is left."""
+    topic = _ARTICLE_FRAMING_END.sub("", _ARTICLE_FRAMING.sub("", _LEAD_IN.sub("", question, count=1), count=1), count=1)
     if topic == question or not topic.strip(" ?.!"):
         return question
     return topic[:1].upper() + topic[1:]  # "who paid?" reads as the question it is

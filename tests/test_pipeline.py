@@ -163,6 +163,11 @@ def test_a_framed_question_gets_the_answer_of_the_plain_one(fake_reader: FakeRea
         ("What does the article say about the oil deliveries?", "The oil deliveries?"),
         ("According to the report, who paid for the visit?", "Who paid for the visit?"),
         ("Who paid for the visit, according to the article?", "Who paid for the visit?"),
+        # A hedge or a conversational opener before the question word is no part of what is asked.
+        ("Roughly how many wheels of cheese does the recall cover?", "How many wheels of cheese does the recall cover?"),
+        ("And in which year did he launch it?", "In which year did he launch it?"),
+        ("So, who paid?", "Who paid?"),
+        ("About the bridge, what did he say?", "About the bridge, what did he say?"),
         # A person's word is the question's topic, and so is the article itself when nothing else is asked.
         ("According to Putin, what binds Russia and Cuba?", "According to Putin, what binds Russia and Cuba?"),
         ("Where was the article written?", "Where was the article written?"),
@@ -479,6 +484,23 @@ def test_which_newspaper_asks_for_a_name_and_who_wrote_the_article_for_the_bylin
     assert asks_name("Which London club bought Danny Holloway?") and asks_name("Which football clubs bid?")
     assert not asks_name("What type of company is Van Gend en Loos?")  # a kind, not a name
     assert type_cues("What does a Turing machine handle on its tape?") == ()  # not a social media handle
+    # a person named by office or trade is a name asked for; a reporter "on" or "behind" a story is its byline
+    assert asks_name("Which judge wrote the appeals panel's opinion?") and asks_name("Which senator sponsored the bill?")
+    assert not asks_author("Which judge wrote the appeals panel's opinion?")
+    assert asks_author("Who is the reporter on the school merger story?")
+    assert asks_author("Who is the journalist behind the bridge story?")
+
+
+def test_what_was_the_vote_asks_for_a_tally() -> None:
+    for question in ("What was the board's vote on the school merger?", "How did the council vote?", "What was the final score?"):
+        assert asked_kind(question) == "tally", question
+    assert asked_kind("What was the vote about?") == ""  # its subject, not its count
+    (cue,) = type_cues("What was the board's vote on the school merger?")
+    for text in ("The board voted 4-3 late Thursday.", "In a 3-0 decision, the panel upheld it.", "It passed unanimously.", "She won by 251 votes."):
+        assert cue.search(text), text
+    # a school year, a date or a bare count is no tally
+    for text in ("…before the 2027-28 year begins.", "It will save $1.4 million a year.", "Four new classrooms will be built."):
+        assert not cue.search(text), text
 
 
 def test_a_name_sharing_a_stem_with_the_question_is_no_new_name() -> None:
