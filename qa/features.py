@@ -165,7 +165,11 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"^(how much ([\w-]+ )?(money|funding|aid|investment|cash)|how much\b.*\b(cost|pay|paid|spend|spent|worth)|"
-            r"(what|at what) (is |was |were |are )?(the )?(cost|price|value|budget)\b)",
+            r"(what|at what) (the )?(cost|price|value|budget)\b"
+            # "What is the shop price of…?", "What is the district's total annual budget?": the sum is the
+            # head noun ("the value relationship between…" is no sum; nor "…believed to be the value").
+            r"|what (is|was|were|are|will be) (the )?(?:(?!(?:of|to|be|in|on|for|by|and|or|a|an|the)\b)[\w’'-]+ ){0,5}?"
+            r"(cost|price|value|budget)s?(?=\s*(?:[?.!]|$|(?:of|for|at|in|per|on|to)\b)))",
             re.I,
         ),
         MONEY,
@@ -312,13 +316,18 @@ def topic_text(question: str) -> str:
 
 def asked_kind(question: str) -> str:
     """The kind of answer the question asks for, as a noun ("date"); "" when it names none."""
-    kind = next((kind for cue, _, kind in ANSWER_TYPES if cue.search(question)), "")
+    kinds = [kind for cue, _, kind in ANSWER_TYPES if cue.search(question)]
+    # "How much will it cost?" asks for a sum, the narrower of "number" and "amount" (``type_cues``).
+    kind = "amount" if "amount" in kinds else next(iter(kinds), "")
     return kind or ("name" if asks_name(question) else "")
 
 
 def type_cues(question: str) -> tuple[re.Pattern[str], ...]:
     """The answer patterns this question asks for (a date for "when", a number for "how many", …)."""
     cues = tuple(pattern for cue, pattern, _ in ANSWER_TYPES if cue.search(question))
+    # "How much will the classrooms cost?" is not answered by any number ("four new classrooms"): by a sum.
+    if MONEY in cues:
+        cues = tuple(p for p in cues if p is not NUMBER)
     # "What exact date…" is not answered by any date ("on Thursday", "in April"): only by a day of a month.
     return tuple(p for p in cues if p is not DATE) if _NARROWER_DATES.intersection(cues) else cues
 

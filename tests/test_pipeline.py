@@ -491,6 +491,19 @@ def test_which_newspaper_asks_for_a_name_and_who_wrote_the_article_for_the_bylin
     assert asks_author("Who is the journalist behind the bridge story?")
 
 
+def test_a_sum_asked_for_is_not_answered_by_any_number() -> None:
+    q = "How much will the modular classrooms at Calder Road cost?"
+    assert asked_kind(q) == "amount"
+    text = "Calder Road Elementary, about 1.8 miles from Birchwood, will receive four new classrooms."
+    assert type_match(text, type_cues(q), False, question_words(q)) == 0.0
+    assert type_match("The classrooms will cost $2.1 million.", type_cues(q), False, question_words(q)) == 1.0
+    # the sum may follow modifiers and a possessive, but it must be the thing asked about
+    assert asked_kind("What is the shop price of a 200-gram wheel?") == "amount"
+    assert asked_kind("What is the Harlan Valley district's total annual budget?") == "amount"
+    assert asked_kind("What is commonly believed to be the value relationship between P and co-NP?") == ""
+    assert asked_kind("What was the final tally in the council's budget vote?") == "tally"
+
+
 def test_what_was_the_vote_asks_for_a_tally() -> None:
     for question in ("What was the board's vote on the school merger?", "How did the council vote?", "What was the final score?"):
         assert asked_kind(question) == "tally", question
@@ -1392,7 +1405,7 @@ def test_which_city_wants_a_place_no_country_nationality_title_or_month() -> Non
 def test_an_abstention_names_what_was_held_back() -> None:
     assert withheld_in_words("Which London club bought Holloway?") == "name for the club"
     assert withheld_in_words("Which Russian companies will modernise the railroads?") == "names for the companies"
-    assert withheld_in_words("How much did the platform pay to settle?") == "number"  # asked_kind's first type
+    assert withheld_in_words("How much did the platform pay to settle?") == "amount"  # a sum, not any number
     assert withheld_in_words("Who were the two officials?") == "name"
 
 

@@ -21,6 +21,7 @@ SETS = {
     "news-followups.json": CORPUS,
     "news-probe.json": CORPUS,
     "fresh-corpus/questions.json": DATA / "fresh-corpus" / "corpus",
+    "blind-corpus/questions.json": DATA / "blind-corpus" / "corpus",
 }
 
 
