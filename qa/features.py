@@ -73,6 +73,15 @@ DISTANCE = re.compile(
 )
 # A tally: "voted 4-3", "by 6 to 1", "a 3-0 decision", "unanimously", "by 251 votes".
 TALLY = re.compile(r"(?<![\d,.])\d{1,3}\s*(?:-|–|to)\s*\d{1,3}(?![\d,.]*\d)|\bunanimous(?:ly)?\b|\b\d[\d,]*\s+votes?\b", re.I)
+# A span of time: "41 weeks", "a three-year delay", "a decade", "120 sec", "months after".
+TIME_SPAN = re.compile(
+    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an|several|few)[\s-]*(?:and[\s-]a[\s-]half[\s-]+)?"
+    r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|yrs?|decades?|centuries|century)\b"
+    r"|\b(?:seconds|minutes|hours|days|weeks|months|years|decades|centuries)\b",
+    re.I,
+)
+_ASKS_DIMENSION = re.compile(r"^how\s+(long|tall|wide|deep|thick)\b", re.I)
+_STOREYS = re.compile(rf"\b(?:\d+|{_NUMBER_WORDS})[\s-]+(?:storey|story|stories|storeys|floors?)\b", re.I)  # "How tall…?"
 # A percentage or a fraction: "68.2 percent", "12%", "half", "two-thirds", "one in five", "a majority".
 SHARE = re.compile(
     r"\d\s*(?:%|percent\b|per\s?cent\b|pc\b)|\b(?:percent|per cent|half|halves|thirds?|quarters?|fifths?|tenths?|"
@@ -328,6 +337,11 @@ def type_cues(question: str) -> tuple[re.Pattern[str], ...]:
     # "How much will the classrooms cost?" is not answered by any number ("four new classrooms"): by a sum.
     if MONEY in cues:
         cues = tuple(p for p in cues if p is not NUMBER)
+    # "How long will the new bridge be?", "How tall…?": a length or a span of time, not a year or a
+    # vote ("voted 6-1 … a 1924 concrete arch span").
+    if dimension := _ASKS_DIMENSION.match(question):
+        spans = (DISTANCE, TIME_SPAN) if dimension.group(1).casefold() == "long" else (DISTANCE, _STOREYS)
+        cues = tuple(p for p in cues if p is not NUMBER) + spans
     # "What exact date…" is not answered by any date ("on Thursday", "in April"): only by a day of a month.
     return tuple(p for p in cues if p is not DATE) if _NARROWER_DATES.intersection(cues) else cues
 
@@ -349,9 +363,17 @@ def asks_name(question: str) -> bool:
     """The question wants a person's or organisation's name: "who…", "which newspaper…", "what is the
     fire called?" (not "who wrote the article", whose answer is the byline)."""
     asked = asks_who(question) or bool(_ENTITY.match(question)) or bool(_CALLED.match(question))
+    asked = asked or bool(_ASKS_NAME_OF.match(question))
     return asked and not asks_author(question)
 
 
+# "What is the name of the county sheriff?", "What were the names of the two schools?", "What was
+# Chopin's sister's name?" ("the name for…" asks for a term: _ASKS_NAMING).
+_ASKS_NAME_OF = re.compile(
+    r"^(?:what|which)\s+(?:is|are|was|were)\s+(?:the\s+)?names?\s+of\b"
+    r"|^what\s+(?:is|are|was|were)\s+(?:[\w’'-]+\s+){0,5}?[\w-]+['’]s?\s+(?:full\s+|first\s+|last\s+|real\s+)?names?\s*[?.!]*$",
+    re.I,
+)
 # "What is the fire called?", "What was the operation named?", "What is the planet known as?": a name.
 _CALLED = re.compile(
     r"^what\s+(?:is|was|are|were)\s+(?:the\s+|this\s+|that\s+|its\s+|their\s+)?(?:[\w'’-]+\s+){0,4}?"

@@ -504,6 +504,35 @@ def test_a_sum_asked_for_is_not_answered_by_any_number() -> None:
     assert asked_kind("What was the final tally in the council's budget vote?") == "tally"
 
 
+def test_what_is_the_name_of_asks_for_a_name() -> None:
+    for question in (
+        "What is the name of the county sheriff?",
+        "What were the names of the two elementary schools Estes Fork closed in 2024?",
+        "What was Chopin's father's first name?",
+    ):
+        assert asks_name(question) and asked_kind(question) == "name", question
+    assert not asks_name("What is the name for a rotor?")  # a term (form_cues), not a name
+    assert asks_author("What is the author's name?") and not asks_name("What is the author's name?")  # the byline
+    q = "What are the names of the two people hospitalised in Portwell?"
+    unnamed = "The department said two people in Portwell had been hospitalised and were being tested."
+    assert type_match(unnamed, type_cues(q), asks_name(q), question_words(q)) == 0.0
+
+
+def test_how_long_or_tall_asks_for_a_length_not_any_number() -> None:
+    q = "How long will the replacement crossing over the Kestrel be?"
+    cues, words = type_cues(q), question_words(q)
+    # a year and a vote are no length
+    dateline = "The board voted 6-1 on Tuesday to replace the Wexley Street Bridge, a 1924 concrete arch span over the Kestrel."
+    assert type_match(dateline, cues, False, words) == 0.0
+    assert type_match("It will be a 312-metre steel girder bridge.", cues, False, words) == 1.0
+    assert type_match("The work will take 41 weeks.", cues, False, words) == 1.0
+    assert type_match("The rupture lasted close to 120 sec.", cues, False, words) == 1.0
+    # a height is no span of time
+    tall = "How tall is Lucas Moreira?"
+    assert type_match("Moreira signed a five-year contract.", type_cues(tall), False, question_words(tall)) == 0.0
+    assert type_match("The tower rises 42 storeys.", type_cues(tall), False, question_words(tall)) == 1.0
+
+
 def test_what_was_the_vote_asks_for_a_tally() -> None:
     for question in ("What was the board's vote on the school merger?", "How did the council vote?", "What was the final score?"):
         assert asked_kind(question) == "tally", question
