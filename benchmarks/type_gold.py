@@ -1,7 +1,8 @@
 """Do the answer-type rules take the asked type away from right answers? For every answerable question
-of SQuAD-layout files that asks for a number or a time ("How many…?", "How long…?", "In what year…?",
-"Which month…?"), finds the gold answer's sentence in its paragraph and checks whether that sentence
-holds the asked type (``qa.features.type_match``), with every rule below on, and with each one off:
+of SQuAD-layout files that asks for a type ("How many…?", "How long…?", "In what year…?", "Which
+month…?", "How much did it cost?") or a name ("Who…?", "Which company…?", "What is the name of…?"),
+finds the gold answer's sentence in its paragraph and checks whether that sentence holds the asked type
+(``qa.features.type_match``; for a name, any new name), with every rule below on, and with each one off:
 
 - *counts*: a day of the month or a clock time is no count, length or size, nor, for "how many", a
   sum of money or a percentage (``qa.features.without_calendar_times``, ``without_non_counts``);
@@ -12,7 +13,12 @@ holds the asked type (``qa.features.type_match``), with every rule below on, and
   (``qa.features.asked_event``, ``tells_the_other_end``);
 - *other things*: a clause or sentence about another named thing holds no answer when another clause
   names what the question names ("…about 600 people at Cobre Valley High School, and a second shelter
-  opened in Santa Lucía" for the Santa Lucía shelter; ``qa.features.without_other_things``).
+  opened in Santa Lucía" for the Santa Lucía shelter; ``qa.features.without_other_things``);
+- *sums*: "How much will it cost?" and "What is the shop price of…?" want a sum, not any number
+  (``qa.features.type_cues`` drops NUMBER when MONEY is asked);
+- *lengths*: "How long / tall / wide…?" want a length or a span of time, not any number
+  (``qa.features.type_cues``, ``DISTANCE``, ``TIME_SPAN``);
+- *name of*: "What is the name of X?" asks for a name (``qa.features.asks_name``).
 
     python benchmarks/type_gold.py ../shared/train/squad2-train/questions.json ../shared/bench/squad2-dev/questions.json
 
@@ -48,13 +54,17 @@ class GoldSentence:
     sentence: str
 
 
-def asks_number_or_time(question: str) -> bool:
-    return any(p is ft.NUMBER or p in ft.DATE_CUES for p in ft.type_cues(question))
+def asks_a_type(question: str) -> bool:
+    return bool(ft.type_cues(question)) or ft.asks_name(question)
 
 
 def gold_sentences(path: Path) -> Iterator[GoldSentence]:
-    """The answerable number and time questions of ``path`` whose gold answer's sentence can be found."""
-    questions = [q for q in load_questions(path) if q.answerable and q.answers and asks_number_or_time(q.text)]
+    """The answerable questions of ``path`` asking for a type or a name (with every rule on or off) whose
+    gold answer's sentence can be found."""
+    asked = [q for q in load_questions(path) if q.answerable and q.answers]
+    with sums_off(), lengths_off(), name_of_off():
+        asked_before = {q.text for q in asked if asks_a_type(q.text)}
+    questions = [q for q in asked if asks_a_type(q.text) or q.text in asked_before]
     by_paragraph: dict[tuple[str, int], list[str]] = {}
     for sentence in load_sentences(path.parent / "corpus"):  # the training scripts' own reading
         by_paragraph.setdefault((sentence.doc, sentence.paragraph), []).append(sentence.text)
@@ -67,17 +77,23 @@ def gold_sentences(path: Path) -> Iterator[GoldSentence]:
 
 
 def holds_the_type(gold: GoldSentence) -> bool:
+    """The sentence holds the asked type (a new name, for a name question); none, when the question
+    (with a rule off) asks for no type: a rule that gives a question its type "gains" its sentence."""
     q = gold.question
+    cues, who = ft.type_cues(q), ft.asks_name(q)
+    if not cues and not who:
+        return False
     kind = ft.type_match(
         gold.sentence,
-        ft.type_cues(q),
-        False,
+        cues,
+        who,
         ft.question_words(q),
+        category=ft.asked_category(q),
         counted=ft.counted_words(q),
         event=ft.asked_event(q),
         names=ft.question_names(q),
     )
-    return kind >= 1.0
+    return kind >= 1.0 if cues else kind > 0.0
 
 
 @contextmanager
@@ -101,11 +117,34 @@ def other_things_off() -> AbstractContextManager[object]:
     return mock.patch.object(ft, "without_other_things", lambda text, names: text)
 
 
+_TYPE_CUES = ft.type_cues
+
+
+def _with_any_number(question: str) -> tuple[re.Pattern[str], ...]:
+    cues = _TYPE_CUES(question)
+    return (*cues, ft.NUMBER) if ft.MONEY in cues and ft.NUMBER not in cues else cues
+
+
+def sums_off() -> AbstractContextManager[object]:
+    return mock.patch.object(ft, "type_cues", _with_any_number)
+
+
+def lengths_off() -> AbstractContextManager[object]:
+    return mock.patch.object(ft, "_ASKS_DIMENSION", re.compile(r"(?!)"))
+
+
+def name_of_off() -> AbstractContextManager[object]:
+    return mock.patch.object(ft, "_ASKS_NAME_OF", re.compile(r"(?!)"))
+
+
 RULES: dict[str, Callable[[], AbstractContextManager[object]]] = {
     "counts": counts_off,
     "year/month": year_month_off,
     "start/end": start_end_off,
     "other things": other_things_off,
+    "sums": sums_off,
+    "lengths": lengths_off,
+    "name of": name_of_off,
 }
 
 

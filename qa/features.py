@@ -837,6 +837,36 @@ _ASKS_SPEECH = re.compile(
 )
 
 
+# "Who is the principal of Birchwood Elementary?", "Who is QuickCrate's chief executive?": the holder of
+# an office, which a sentence that answers names ("Principal Ana Ortiz", "…, the company's chief
+# executive"); relations ("Who is his rival?", "…the protagonist?") are often told without the word.
+_OFFICES = (
+    "governor|mayor|minister|president|premier|chancellor|spokesman|spokeswoman|spokesperson|chairman|"
+    "chairwoman|chair|director|manager|coach|prosecutor|judge|senator|ambassador|secretary|commander|"
+    "executive|ceo|councillor|councilor|owner|founder|captain|principal|superintendent|treasurer|mediator|"
+    "agent|speaker|sheriff|commissioner|editor|dean|bishop|chief"
+)
+_ASKS_OFFICE = re.compile(
+    r"^(?i:who\s+(?:is|was|are|were|will\s+be)\s+(?:the\s+|its\s+|their\s+|his\s+|her\s+)?)"
+    r"(?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*['’]s?\s+)?(?:(?:new|current|former|acting|interim|first|next)\s+)?"
+    rf"(?:[a-z][\w-]*\s+)?(?P<office>{_OFFICES})s?(?=\s+(?:of|for|at|in)\b|\s*[?.!]*\s*$)"
+)
+
+
+def asked_office(question: str) -> str:
+    """The office whose holder "Who is (X's) <office> (of X)?" asks for ("principal"), or ""."""
+    match = _ASKS_OFFICE.match(question.strip())
+    return match.group("office") if match else ""
+
+
+def names_office(office: str, text: str) -> bool:
+    """``text`` names the office ("chief executive" or "CEO" for "executive"), stem-aware."""
+    words = frozenset(tokenize(text))
+    if office in ("executive", "ceo") and ("ceo" in words or "executive" in words):
+        return True
+    return matches(office, words)
+
+
 def asked_speaker(question: str) -> str:
     """The last word of the name whose words the question asks for ("lavrov"), or ""."""
     match = _ASKS_SPEECH.search(question)

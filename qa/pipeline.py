@@ -371,6 +371,7 @@ def score_sentences(
     event = ft.asked_event(query.text)
     negated = ft.asks_negated(query.text)
     speaker = ft.asked_speaker(query.text)
+    office = ft.asked_office(query.text) if who else ""
     # A byline stands above lines about something else: for "who wrote…?" its name is no other thing's.
     asked_names = frozenset() if author else ft.question_names(query.text)
     forms = ft.form_cues(query.text)
@@ -431,6 +432,9 @@ def score_sentences(
             form += FORM_ECHO
             if who and kind >= 0.5:
                 kind = 1.0
+        if office and not ft.names_office(office, text):
+            # "Who is QuickCrate's chief executive?": a name beside no such office holds none.
+            kind = 0.0
         if who and n == 1 and ft.PRONOUN_SPEAKER.search(text):
             # "“…,” he told Mr Volodin.": the speaker is named in the sentence before, not here.
             kind = min(kind, 0.25)

@@ -26,6 +26,7 @@ from qa.features import (
     PRONOUN_SPEAKER,
     asked_event,
     asked_kind,
+    asked_office,
     asked_place,
     asked_slot,
     asked_speaker,
@@ -531,6 +532,24 @@ def test_how_long_or_tall_asks_for_a_length_not_any_number() -> None:
     tall = "How tall is Lucas Moreira?"
     assert type_match("Moreira signed a five-year contract.", type_cues(tall), False, question_words(tall)) == 0.0
     assert type_match("The tower rises 42 storeys.", type_cues(tall), False, question_words(tall)) == 1.0
+
+
+def test_the_holder_of_an_office_is_named_beside_it() -> None:
+    assert asked_office("Who is QuickCrate's chief executive?") == "executive"
+    assert asked_office("Who is the principal of Birchwood Elementary School?") == "principal"
+    assert asked_office("Who is the outgoing premier of Kessel?") == "premier"
+    # a relation is often told without its word; and "who wrote…" is the byline's
+    assert asked_office("Who is his rival?") == "" and asked_office("Who is the protagonist of the novel?") == ""
+    question = "Who is QuickCrate's chief executive?"
+    text = (
+        "Ruling\nQuickCrate, which is headquartered in Riverton and operates in 31 cities, said it would appeal.\n\n"
+        "Its lawyers met on Friday.\n"
+    )
+    evidence = engine(FakeReader({"a.txt": text})).evidence(question)
+    assert evidence.candidates[0].type_match == 0.0 and evidence.features["type_missing"] == 1.0
+    named = text.replace("Its lawyers met on Friday.", "Chief executive Dana Holt said QuickCrate would keep its riders.")
+    evidence = engine(FakeReader({"a.txt": named})).evidence(question)
+    assert "Dana Holt" in evidence.candidates[0].text and evidence.features["type_missing"] == 0.0
 
 
 def test_what_was_the_vote_asks_for_a_tally() -> None:
