@@ -22,6 +22,7 @@ SETS = {
     "news-probe.json": CORPUS,
     "fresh-corpus/questions.json": DATA / "fresh-corpus" / "corpus",
     "blind-corpus/questions.json": DATA / "blind-corpus" / "corpus",
+    "blind2-corpus/questions.json": DATA / "blind2-corpus" / "corpus",
 }
 
 
