@@ -1642,6 +1642,18 @@ def test_where_an_event_is_held_wants_a_venue() -> None:
     assert engine(FakeReader({"a.txt": placed})).evidence(question).features["type_missing"] == 0.0
 
 
+def cut_answer(question: str, text: str, feature: str) -> Answer:
+    """The answer to ``question`` from a one-article corpus whose best quote trips ``feature``: the
+    probability is cut by ``missing_type_factor``, under the threshold."""
+    model = ConfidenceModel(weights={}, bias=-1.0, means={}, scales={})
+    evidence = engine(FakeReader({"a.txt": text}), model).evidence(question)
+    assert evidence.features[feature] == 1.0
+    assert evidence.confidence == pytest.approx(model.probability({}) * S.missing_type_factor)
+    answer = engine(FakeReader({"a.txt": text}), model).answer(question)
+    assert answer.abstained
+    return answer
+
+
 def test_a_definition_asked_for_is_not_answered_by_a_mention() -> None:
     assert defined_term("What is a class action lawsuit?") == "class action lawsuit"
     assert defined_term("What is anaphylaxis?") == "anaphylaxis"
@@ -1665,12 +1677,7 @@ def test_a_definition_asked_for_is_not_answered_by_a_mention() -> None:
     assert any(p.search("Anaphylaxis is a severe allergic reaction.") for p in form_cues("What is anaphylaxis?"))
     question = "What is anaphylaxis?"
     text = "Allergy\nAccidental exposure to peanuts can cause anaphylaxis in children.\n"
-    model = ConfidenceModel(weights={}, bias=-1.0, means={}, scales={})
-    evidence = engine(FakeReader({"a.txt": text}), model).evidence(question)
-    assert evidence.features["type_missing"] == 1.0
-    assert evidence.confidence == pytest.approx(model.probability({}) * S.missing_type_factor)
-    answer = engine(FakeReader({"a.txt": text}), model).answer(question)
-    assert answer.abstained and answer.missing == "definition"
+    assert cut_answer(question, text, "type_missing").missing == "definition"
     defined = text.replace("in children.", "in children. Anaphylaxis is a severe allergic reaction that can kill.")
     assert engine(FakeReader({"a.txt": defined})).evidence(question).features["type_missing"] == 0.0
 
@@ -1681,16 +1688,11 @@ def test_a_quote_that_does_not_state_the_pinned_time_is_about_another() -> None:
     assert pinned_time("Who won the league last season?") == "last season"
     # "in what year" asks for a time, pins none; "the 2001 meeting" names a thing
     assert pinned_time("In what year did it happen?") == "" and pinned_time("What did the 2001 meeting decide?") == ""
-    model = ConfidenceModel(weights={}, bias=-1.0, means={}, scales={})
     question = "How many seats did the Social Labour Party win four years ago?"
     now = "Vote\nThe Social Labour Party won 15 seats, the nationalist Homeland Movement 9.\n"
-    evidence = engine(FakeReader({"a.txt": now}), model).evidence(question)
-    assert evidence.features["time_missing"] == 1.0
-    assert evidence.confidence == pytest.approx(model.probability({}) * S.missing_type_factor)
-    answer = engine(FakeReader({"a.txt": now}), model).answer(question)
-    assert answer.abstained and answer.missing == "mention of “four years ago”"
+    assert cut_answer(question, now, "time_missing").missing == "mention of “four years ago”"
     then = now.replace("won 15 seats,", "won 15 seats, up from 11 four years ago;")
-    assert engine(FakeReader({"a.txt": then}), model).evidence(question).features["time_missing"] == 0.0
+    assert engine(FakeReader({"a.txt": then})).evidence(question).features["time_missing"] == 0.0
 
 
 def test_a_quote_crediting_only_the_source_names_no_journalist() -> None:
