@@ -538,7 +538,7 @@ def test_the_holder_of_an_office_is_named_beside_it() -> None:
     assert asked_office("Who is QuickCrate's chief executive?") == "executive"
     assert asked_office("Who is the principal of Birchwood Elementary School?") == "principal"
     assert asked_office("Who is the outgoing premier of Kessel?") == "premier"
-    # a relation is often told without its word; and "who wrote…" is the byline's
+    # a relation is often told without its word
     assert asked_office("Who is his rival?") == "" and asked_office("Who is the protagonist of the novel?") == ""
     question = "Who is QuickCrate's chief executive?"
     text = (
