@@ -23,6 +23,7 @@ SETS = {
     "fresh-corpus/questions.json": DATA / "fresh-corpus" / "corpus",
     "blind-corpus/questions.json": DATA / "blind-corpus" / "corpus",
     "blind2-corpus/questions.json": DATA / "blind2-corpus" / "corpus",
+    "blind3-corpus/questions.json": DATA / "blind3-corpus" / "corpus",
 }
 
 
