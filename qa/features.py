@@ -25,7 +25,8 @@ _MONEY_WORDS = r"dollars?|euros?|pounds?|rubles?|roubles?|pesos?|yuan|yen|francs
 # The question asks who wrote *the article* (its byline is the answer), not who wrote a song or a
 # letter mentioned in it: "who wrote the article…", "the author of the story", "byline".
 ASKS_AUTHOR = re.compile(
-    r"\b(who (wrote|reported|is the author of)|(author|writer|reporter|journalist)s? (of|on|behind)|written by)\b.*\b(article|story|piece|report)\b"
+    r"\b(who (wrote|reported|covered|filed|penned|is the author of)|(author|writer|reporter|journalist)s? (of|on|behind)|written by"
+    r"|whose name (is|appears|stands) (on|under|above|at the top of))\b.*\b(article|story|piece|report)\b"
     r"|\b(article|story|piece)['’]?s? (author|writer|reporter)\b|\bbyline\b"
     # "What is the author's social media handle?": the byline block holds it, not the article's text.
     r"|\bthe (author|writer|reporter)['’]s (?:[\w-]+ ){0,2}(handle|name|account|username|email)\b",
@@ -72,7 +73,12 @@ DISTANCE = re.compile(
     re.I,
 )
 # A tally: "voted 4-3", "by 6 to 1", "a 3-0 decision", "unanimously", "by 251 votes".
-TALLY = re.compile(r"(?<![\d,.])\d{1,3}\s*(?:-|–|to)\s*\d{1,3}(?![\d,.]*\d)|\bunanimous(?:ly)?\b|\b\d[\d,]*\s+votes?\b", re.I)
+# Not a range ("riders aged 13 to 18", "from 9 to 5", "between 10 and 20").
+TALLY = re.compile(
+    r"(?<!\baged )(?<!\bages )(?<!\bfrom )(?<![\d,.])\d{1,3}\s*(?:-|–|to)\s*\d{1,3}(?![\d,.]*\d)"
+    r"|\bunanimous(?:ly)?\b|\b\d[\d,]*\s+votes?\b",
+    re.I,
+)
 # A span of time: "41 weeks", "a three-year delay", "a decade", "120 sec", "months after".
 TIME_SPAN = re.compile(
     rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an|several|few)[\s-]*(?:and[\s-]a[\s-]half[\s-]+)?"

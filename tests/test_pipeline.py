@@ -490,6 +490,9 @@ def test_which_newspaper_asks_for_a_name_and_who_wrote_the_article_for_the_bylin
     assert not asks_author("Which judge wrote the appeals panel's opinion?")
     assert asks_author("Who is the reporter on the school merger story?")
     assert asks_author("Who is the journalist behind the bridge story?")
+    assert asks_author("Who covered the Cedar Lake Marathon for this report?") and asks_author("Who filed this report?")
+    assert asks_author("Whose name is on the article about the new Halifax to Lisbon flights?")
+    assert not asks_author("Who covered the trial?")  # no article asked about: a name in the text
 
 
 def test_a_sum_asked_for_is_not_answered_by_any_number() -> None:
@@ -560,7 +563,12 @@ def test_what_was_the_vote_asks_for_a_tally() -> None:
     for text in ("The board voted 4-3 late Thursday.", "In a 3-0 decision, the panel upheld it.", "It passed unanimously.", "She won by 251 votes."):
         assert cue.search(text), text
     # a school year, a date or a bare count is no tally
-    for text in ("…before the 2027-28 year begins.", "It will save $1.4 million a year.", "Four new classrooms will be built."):
+    for text in (
+        "…before the 2027-28 year begins.",
+        "It will save $1.4 million a year.",
+        "Four new classrooms will be built.",
+        "…free rides to riders aged 13 to 18.",  # a range
+    ):
         assert not cue.search(text), text
 
 
