@@ -865,12 +865,12 @@ def asked_office(question: str) -> str:
     return match.group("office") if match else ""
 
 
-def names_office(office: str, text: str) -> bool:
-    """``text`` names the office ("chief executive" or "CEO" for "executive"), stem-aware."""
-    words = frozenset(tokenize(text))
+def names_office(office: str, words: Collection[str], stems: Collection[str]) -> bool:
+    """A text whose tokens are ``words`` (``stems``: their ``word_stems``) names the office ("chief
+    executive" or "CEO" for "executive"), stem-aware."""
     if office in ("executive", "ceo") and ("ceo" in words or "executive" in words):
         return True
-    return matches(office, words)
+    return matches(office, words, stems)
 
 
 def asked_speaker(question: str) -> str:

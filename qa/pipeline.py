@@ -432,7 +432,7 @@ def score_sentences(
             form += FORM_ECHO
             if who and kind >= 0.5:
                 kind = 1.0
-        if office and not ft.names_office(office, text):
+        if office and not ft.names_office(office, *_words_and_stems(text)):
             # "Who is QuickCrate's chief executive?": a name beside no such office holds none.
             kind = 0.0
         if who and n == 1 and ft.PRONOUN_SPEAKER.search(text):
